@@ -1,4 +1,5 @@
-import { Decimal, ZERO } from './money.js';
+import type { Decimal} from './money.js';
+import { ZERO } from './money.js';
 import type { Fill, Position, TradeTransaction } from './orders.js';
 import { InputError } from './errors.js';
 
