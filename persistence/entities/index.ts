@@ -1,0 +1,20 @@
+import { OrderEntity } from './order.js';
+import { FillEntity } from './fill.js';
+import { PositionEntity } from './position.js';
+import { TradeTransactionEntity } from './tradeTransaction.js';
+import { CompanyEntity } from './company.js';
+import { SignalDecisionEntity } from './signalDecision.js';
+import { EngineStateEntity } from './engineState.js';
+
+export { OrderEntity, FillEntity, PositionEntity, TradeTransactionEntity, CompanyEntity, SignalDecisionEntity, EngineStateEntity };
+
+/** Every table the migrations own, in foreign-key order (parents first). */
+export const ENTITIES = [
+  OrderEntity,
+  FillEntity,
+  PositionEntity,
+  TradeTransactionEntity,
+  CompanyEntity,
+  SignalDecisionEntity,
+  EngineStateEntity,
+] as const;

@@ -1,0 +1,29 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { ORDER_STATUSES } from '../../engine/domain/orders.js';
+import { moneyColumn } from './columns.js';
+
+/** Write-ahead order row; client_order_id is the idempotency key shared with the broker. */
+export const OrderEntity = defineEntity({
+  name: 'OrderEntity',
+  tableName: 'orders',
+  properties: {
+    id: p.bigint('string').primary().autoincrement(),
+    clientOrderId: p.string().length(64).unique(),
+    strategyId: p.string().length(64).index(),
+    symbol: p.string().length(32).index(),
+    instrumentKind: p.enum(['equity', 'option']),
+    side: p.enum(['buy', 'sell']),
+    quantity: p.integer(),
+    orderType: p.enum(['market', 'limit']),
+    limitPrice: moneyColumn().nullable(),
+    status: p.enum([...ORDER_STATUSES]).index(),
+    filledQuantity: p.integer(),
+    avgFillPrice: moneyColumn().nullable(),
+    brokerOrderId: p.string().length(128).nullable(),
+    reason: p.text(),
+    rejectReason: p.text().nullable(),
+    signalId: p.string().length(255).nullable(),
+    createdAt: p.datetime().index(),
+    updatedAt: p.datetime(),
+  },
+});

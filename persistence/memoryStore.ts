@@ -1,0 +1,201 @@
+import { ConflictError, NotFoundError, PersistenceError } from '../engine/domain/errors.js';
+import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
+import type { Company, OrderQuery, TradingStore } from '../engine/domain/ports.js';
+import type { SignalRecord } from '../engine/domain/signal.js';
+import {
+  checkOrderQuery,
+  checkStateKey,
+  checkStateValue,
+  compareCodeUnits,
+  normalizeCompany,
+  normalizeExecution,
+  normalizeOrder,
+  normalizeSignal,
+} from './storedValues.js';
+
+/*
+ * Records are shallow-copied on the way in and out. Decimals are immutable, so
+ * copying the object (and its one nested object) is all it takes to keep a
+ * caller from changing what is stored, or a later caller from seeing it change.
+ */
+const copyOrder = (o: Order): Order => ({ ...o, instrument: { ...o.instrument } });
+const copySignal = (s: SignalRecord): SignalRecord => ({ ...s, features: { ...s.features } });
+
+/** The TradingStore a backtest uses: the same rules as the database, held in maps. */
+export class InMemoryStore implements TradingStore {
+  private readonly orders = new Map<string, Order>();
+  /** Insertion order, the tie-break after ts, like the database's serial id. */
+  private readonly fills: Fill[] = [];
+  private readonly fillIds = new Set<string>();
+  private readonly positions = new Map<string, Position>();
+  private readonly trades: TradeTransaction[] = [];
+  private readonly signals: SignalRecord[] = [];
+  private readonly signalIds = new Set<string>();
+  private readonly companies = new Map<string, Company>();
+  private readonly state = new Map<string, string>();
+  private closed = false;
+
+  private open(): void {
+    if (this.closed) throw new PersistenceError('store is closed');
+  }
+
+  insertOrder(order: Order): Promise<void> {
+    return this.run(() => {
+      const o = normalizeOrder(order);
+      if (this.orders.has(o.clientOrderId)) {
+        throw new ConflictError(`order ${o.clientOrderId} already exists`, { clientOrderId: o.clientOrderId });
+      }
+      this.orders.set(o.clientOrderId, o);
+    });
+  }
+
+  updateOrder(order: Order): Promise<void> {
+    return this.run(() => {
+      const o = normalizeOrder(order);
+      const current = this.orders.get(o.clientOrderId);
+      if (!current) throw new NotFoundError('order', o.clientOrderId);
+      this.orders.set(o.clientOrderId, mergeMutable(current, o));
+    });
+  }
+
+  getOrder(clientOrderId: string): Promise<Order | null> {
+    return this.run(() => {
+      const o = this.orders.get(clientOrderId);
+      return o ? copyOrder(o) : null;
+    });
+  }
+
+  listOrders(query: OrderQuery = {}): Promise<Order[]> {
+    return this.run(() => {
+      checkOrderQuery(query);
+      const statuses = query.status ? new Set(query.status) : null;
+      const rows = [...this.orders.values()]
+        .filter(
+          (o) =>
+            (statuses === null || statuses.has(o.status)) &&
+            (query.symbol === undefined || o.symbol === query.symbol) &&
+            (query.strategyId === undefined || o.strategyId === query.strategyId),
+        )
+        .sort((a, b) => a.createdAt - b.createdAt || compareCodeUnits(a.clientOrderId, b.clientOrderId));
+      return (query.limit === undefined ? rows : rows.slice(0, query.limit)).map(copyOrder);
+    });
+  }
+
+  recordFill(fill: Fill, order: Order, position: Position, trade: TradeTransaction): Promise<boolean> {
+    return this.run(() => {
+      // Validate everything before touching anything: the booking is all or nothing.
+      const x = normalizeExecution(fill, order, position, trade);
+      const current = this.orders.get(x.order.clientOrderId);
+      if (!current) throw new NotFoundError('order', x.order.clientOrderId);
+      if (this.fillIds.has(x.fill.fillId)) return false;
+      this.fillIds.add(x.fill.fillId);
+      this.fills.push(x.fill);
+      this.orders.set(current.clientOrderId, mergeMutable(current, x.order));
+      this.positions.set(x.position.symbol, x.position);
+      this.trades.push(x.trade);
+      return true;
+    });
+  }
+
+  listFills(clientOrderId?: string): Promise<Fill[]> {
+    return this.run(() =>
+      stableByTime(
+        this.fills.filter((f) => clientOrderId === undefined || f.clientOrderId === clientOrderId),
+        (f) => f.ts,
+      ).map((f) => ({ ...f })),
+    );
+  }
+
+  listPositions(): Promise<Position[]> {
+    return this.run(() =>
+      [...this.positions.values()].sort((a, b) => compareCodeUnits(a.symbol, b.symbol)).map((p) => ({ ...p })),
+    );
+  }
+
+  listTrades(symbol?: string): Promise<TradeTransaction[]> {
+    return this.run(() =>
+      stableByTime(
+        this.trades.filter((t) => symbol === undefined || t.symbol === symbol),
+        (t) => t.executedAt,
+      ).map((t) => ({ ...t })),
+    );
+  }
+
+  recordSignal(record: SignalRecord): Promise<void> {
+    return this.run(() => {
+      const r = normalizeSignal(record);
+      if (this.signalIds.has(r.signalId)) throw new ConflictError(`signal ${r.signalId} already recorded`, { signalId: r.signalId });
+      this.signalIds.add(r.signalId);
+      this.signals.push(r);
+    });
+  }
+
+  listSignals(strategyId?: string): Promise<SignalRecord[]> {
+    return this.run(() =>
+      stableByTime(
+        this.signals.filter((s) => strategyId === undefined || s.strategyId === strategyId),
+        (s) => s.ts,
+      ).map(copySignal),
+    );
+  }
+
+  upsertCompany(company: Company): Promise<{ created: boolean }> {
+    return this.run(() => {
+      const c = normalizeCompany(company);
+      const created = !this.companies.has(c.ticker);
+      this.companies.set(c.ticker, c);
+      return { created };
+    });
+  }
+
+  listCompanies(): Promise<Company[]> {
+    return this.run(() => [...this.companies.values()].sort((a, b) => compareCodeUnits(a.ticker, b.ticker)).map((c) => ({ ...c })));
+  }
+
+  getState(key: string): Promise<string | null> {
+    return this.run(() => {
+      checkStateKey(key);
+      return this.state.get(key) ?? null;
+    });
+  }
+
+  setState(key: string, value: string): Promise<void> {
+    return this.run(() => {
+      checkStateKey(key);
+      checkStateValue(value);
+      this.state.set(key, value);
+    });
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+
+  /** Same asynchronous contract as the database: errors reject, never throw synchronously. */
+  private run<T>(fn: () => T): Promise<T> {
+    try {
+      this.open();
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+}
+
+/** updateOrder replaces only what changes over an order's life; the write-ahead fields stay. */
+export function mergeMutable(current: Order, next: Order): Order {
+  return {
+    ...current,
+    status: next.status,
+    filledQuantity: next.filledQuantity,
+    avgFillPrice: next.avgFillPrice,
+    brokerOrderId: next.brokerOrderId,
+    rejectReason: next.rejectReason,
+    updatedAt: next.updatedAt,
+  };
+}
+
+function stableByTime<T>(rows: T[], ts: (row: T) => number): T[] {
+  return rows.map((row, i) => ({ row, i })).sort((a, b) => ts(a.row) - ts(b.row) || a.i - b.i).map((x) => x.row);
+}

@@ -1,0 +1,265 @@
+import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/core';
+import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, NotFoundError, PersistenceError, errorMessage, isWsbError } from '../engine/domain/errors.js';
+import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
+import type { Company, OrderQuery, TradingStore } from '../engine/domain/ports.js';
+import type { SignalRecord } from '../engine/domain/signal.js';
+import {
+  CompanyEntity,
+  EngineStateEntity,
+  FillEntity,
+  OrderEntity,
+  PositionEntity,
+  SignalDecisionEntity,
+  TradeTransactionEntity,
+} from './entities/index.js';
+import {
+  fillFromRow,
+  mutableOrderColumns,
+  orderColumns,
+  orderFromRow,
+  positionFromRow,
+  signalFromRow,
+  tradeFromRow,
+} from './rowMapping.js';
+import {
+  checkOrderQuery,
+  checkStateKey,
+  checkStateValue,
+  normalizeCompany,
+  normalizeExecution,
+  normalizeOrder,
+  normalizeSignal,
+} from './storedValues.js';
+
+/** Signals a duplicate fill from inside the transaction so it rolls back and reports "already booked". */
+class DuplicateFill extends Error {}
+
+/**
+ * TradingStore on MikroORM (PostgreSQL or PGlite). Every operation runs on its
+ * own fork of the EntityManager, so no identity map is shared between calls
+ * and concurrent callers never see each other's half-finished work.
+ */
+export class MikroOrmStore implements TradingStore {
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly orm: MikroORM,
+    /** What close() releases besides marking the store closed (the Database closes the ORM). */
+    private readonly onClose: () => Promise<void> = () => Promise.resolve(),
+    /** Only stamps engine_state.updated_at, an audit column; domain times always come from the caller. */
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private em(): EntityManager {
+    if (this.closed) throw new PersistenceError('store is closed');
+    return this.orm.em.fork();
+  }
+
+  async insertOrder(order: Order): Promise<void> {
+    const o = normalizeOrder(order);
+    await this.guard('insertOrder', async () => {
+      try {
+        await this.em().insert(OrderEntity, orderColumns(o));
+      } catch (e) {
+        if (e instanceof UniqueConstraintViolationException) {
+          throw new ConflictError(`order ${o.clientOrderId} already exists`, { clientOrderId: o.clientOrderId }, { cause: e });
+        }
+        throw e;
+      }
+    });
+  }
+
+  async updateOrder(order: Order): Promise<void> {
+    const o = normalizeOrder(order);
+    await this.guard('updateOrder', async () => {
+      const changed = await this.em().nativeUpdate(OrderEntity, { clientOrderId: o.clientOrderId }, mutableOrderColumns(o));
+      if (changed === 0) throw new NotFoundError('order', o.clientOrderId);
+    });
+  }
+
+  async getOrder(clientOrderId: string): Promise<Order | null> {
+    return this.guard('getOrder', async () => {
+      const row = await this.em().findOne(OrderEntity, { clientOrderId });
+      return row ? orderFromRow(row) : null;
+    });
+  }
+
+  async listOrders(query: OrderQuery = {}): Promise<Order[]> {
+    checkOrderQuery(query);
+    return this.guard('listOrders', async () => {
+      const rows = await this.em().find(
+        OrderEntity,
+        {
+          ...(query.status ? { status: { $in: [...query.status] } } : {}),
+          ...(query.symbol !== undefined ? { symbol: query.symbol } : {}),
+          ...(query.strategyId !== undefined ? { strategyId: query.strategyId } : {}),
+        },
+        {
+          // "C" collation: code-unit order whatever the database's locale, the same as InMemoryStore.
+          orderBy: { createdAt: 'asc', [raw('client_order_id collate "C"')]: 'asc' },
+          ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        },
+      );
+      return rows.map(orderFromRow);
+    });
+  }
+
+  async recordFill(fill: Fill, order: Order, position: Position, trade: TradeTransaction): Promise<boolean> {
+    const x = normalizeExecution(fill, order, position, trade);
+    return this.guard('recordFill', async () => {
+      try {
+        return await this.em().transactional(async (tx) => {
+          // Locking the order row serialises fills of one order, so the duplicate check below cannot race.
+          const row = await tx.findOne(OrderEntity, { clientOrderId: x.order.clientOrderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+          if (!row) throw new NotFoundError('order', x.order.clientOrderId);
+          if ((await tx.count(FillEntity, { fillId: x.fill.fillId })) > 0) return false;
+          let fillPk: string;
+          try {
+            fillPk = await tx.insert(FillEntity, {
+              fillId: x.fill.fillId,
+              order: row.id,
+              symbol: x.fill.symbol,
+              side: x.fill.side,
+              quantity: x.fill.quantity,
+              price: x.fill.price,
+              commission: x.fill.commission,
+              ts: new Date(x.fill.ts),
+            });
+          } catch (e) {
+            // The same fill id booked against another order in the meantime.
+            if (e instanceof UniqueConstraintViolationException) throw new DuplicateFill();
+            throw e;
+          }
+          await tx.nativeUpdate(OrderEntity, { id: row.id }, mutableOrderColumns(x.order));
+          await tx.upsert(PositionEntity, {
+            symbol: x.position.symbol,
+            quantity: x.position.quantity,
+            avgCost: x.position.avgCost,
+            realizedPnl: x.position.realizedPnl,
+            updatedAt: new Date(x.position.updatedAt),
+          });
+          await tx.insert(TradeTransactionEntity, {
+            order: row.id,
+            fill: fillPk,
+            strategyId: x.trade.strategyId,
+            symbol: x.trade.symbol,
+            side: x.trade.side,
+            quantity: x.trade.quantity,
+            price: x.trade.price,
+            fees: x.trade.fees,
+            grossAmount: x.trade.grossAmount,
+            executedAt: new Date(x.trade.executedAt),
+          });
+          return true;
+        });
+      } catch (e) {
+        if (e instanceof DuplicateFill) return false;
+        throw e;
+      }
+    });
+  }
+
+  listFills(clientOrderId?: string): Promise<Fill[]> {
+    return this.guard('listFills', async () => {
+      const rows = await this.em().find(FillEntity, clientOrderId === undefined ? {} : { order: { clientOrderId } }, {
+        populate: ['order'],
+        orderBy: { ts: 'asc', id: 'asc' },
+      });
+      return rows.map(fillFromRow);
+    });
+  }
+
+  listPositions(): Promise<Position[]> {
+    return this.guard('listPositions', async () => {
+      const rows = await this.em().find(PositionEntity, {}, { orderBy: { [raw('symbol collate "C"')]: 'asc' } });
+      return rows.map(positionFromRow);
+    });
+  }
+
+  listTrades(symbol?: string): Promise<TradeTransaction[]> {
+    return this.guard('listTrades', async () => {
+      const rows = await this.em().find(TradeTransactionEntity, symbol === undefined ? {} : { symbol }, {
+        populate: ['order', 'fill'],
+        orderBy: { executedAt: 'asc', id: 'asc' },
+      });
+      return rows.map(tradeFromRow);
+    });
+  }
+
+  async recordSignal(record: SignalRecord): Promise<void> {
+    const r = normalizeSignal(record);
+    await this.guard('recordSignal', async () => {
+      try {
+        await this.em().insert(SignalDecisionEntity, { ...r, ts: new Date(r.ts), features: { ...r.features } });
+      } catch (e) {
+        if (e instanceof UniqueConstraintViolationException) {
+          throw new ConflictError(`signal ${r.signalId} already recorded`, { signalId: r.signalId }, { cause: e });
+        }
+        throw e;
+      }
+    });
+  }
+
+  listSignals(strategyId?: string): Promise<SignalRecord[]> {
+    return this.guard('listSignals', async () => {
+      const rows = await this.em().find(SignalDecisionEntity, strategyId === undefined ? {} : { strategyId }, {
+        orderBy: { ts: 'asc', id: 'asc' },
+      });
+      return rows.map(signalFromRow);
+    });
+  }
+
+  async upsertCompany(company: Company): Promise<{ created: boolean }> {
+    const c = normalizeCompany(company);
+    return this.guard('upsertCompany', async () => {
+      // One statement, so two daemons upserting the same ticker cannot both "create" it.
+      // xmax = 0 only on a freshly inserted row version.
+      const rows = await this.em().execute<{ created: boolean }[]>(
+        'insert into companies (ticker, name) values (?, ?) on conflict (ticker) do update set name = excluded.name returning (xmax = 0) as created',
+        [c.ticker, c.name],
+      );
+      return { created: rows[0]?.created === true };
+    });
+  }
+
+  listCompanies(): Promise<Company[]> {
+    return this.guard('listCompanies', async () => {
+      const rows = await this.em().find(CompanyEntity, {}, { orderBy: { [raw('ticker collate "C"')]: 'asc' } });
+      return rows.map((r) => ({ ticker: r.ticker, name: r.name }));
+    });
+  }
+
+  async getState(key: string): Promise<string | null> {
+    checkStateKey(key);
+    return this.guard('getState', async () => {
+      const row = await this.em().findOne(EngineStateEntity, { key });
+      return row ? row.value : null;
+    });
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    checkStateKey(key);
+    checkStateValue(value);
+    await this.guard('setState', async () => {
+      await this.em().upsert(EngineStateEntity, { key, value, updatedAt: new Date(this.now()) });
+    });
+  }
+
+  /** Refuses new calls at once; concurrent and repeated calls share one close. */
+  close(): Promise<void> {
+    this.closed = true;
+    return (this.closing ??= this.onClose());
+  }
+
+  /** Domain errors pass through; driver errors become a PersistenceError naming the operation. */
+  private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isWsbError(e)) throw e;
+      throw new PersistenceError(`${operation} failed: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import type { InferEntity } from '@mikro-orm/core';
+import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
+import type { SignalRecord } from '../engine/domain/signal.js';
+import type { Instrument } from '../engine/domain/instrument.js';
+import { parseOccSymbol } from '../engine/domain/instrument.js';
+import type {
+  FillEntity,
+  OrderEntity,
+  PositionEntity,
+  SignalDecisionEntity,
+  TradeTransactionEntity,
+} from './entities/index.js';
+
+/*
+ * The one boundary between domain records (epoch ms, Instrument objects) and
+ * rows (timestamptz as Date, instrument kind + symbol). Money is Decimal on
+ * both sides; the column type converts it.
+ */
+
+export type OrderRow = InferEntity<typeof OrderEntity>;
+export type FillRow = InferEntity<typeof FillEntity>;
+export type PositionRow = InferEntity<typeof PositionEntity>;
+export type TradeRow = InferEntity<typeof TradeTransactionEntity>;
+export type SignalRow = InferEntity<typeof SignalDecisionEntity>;
+
+/** An option's terms are all in its OCC symbol, so the row keeps only the kind. */
+function instrumentOf(kind: 'equity' | 'option', symbol: string): Instrument {
+  return kind === 'option' ? parseOccSymbol(symbol) : { kind: 'equity', symbol };
+}
+
+export function orderColumns(o: Order) {
+  return {
+    clientOrderId: o.clientOrderId,
+    strategyId: o.strategyId,
+    symbol: o.symbol,
+    instrumentKind: o.instrument.kind,
+    side: o.side,
+    quantity: o.quantity,
+    orderType: o.type,
+    limitPrice: o.limitPrice,
+    status: o.status,
+    filledQuantity: o.filledQuantity,
+    avgFillPrice: o.avgFillPrice,
+    brokerOrderId: o.brokerOrderId,
+    reason: o.reason,
+    rejectReason: o.rejectReason,
+    signalId: o.signalId,
+    createdAt: new Date(o.createdAt),
+    updatedAt: new Date(o.updatedAt),
+  };
+}
+
+/** The columns updateOrder and recordFill may change; the write-ahead fields never move. */
+export function mutableOrderColumns(o: Order) {
+  return {
+    status: o.status,
+    filledQuantity: o.filledQuantity,
+    avgFillPrice: o.avgFillPrice,
+    brokerOrderId: o.brokerOrderId,
+    rejectReason: o.rejectReason,
+    updatedAt: new Date(o.updatedAt),
+  };
+}
+
+export function orderFromRow(r: OrderRow): Order {
+  return {
+    clientOrderId: r.clientOrderId,
+    strategyId: r.strategyId,
+    symbol: r.symbol,
+    instrument: instrumentOf(r.instrumentKind, r.symbol),
+    side: r.side,
+    quantity: r.quantity,
+    type: r.orderType,
+    limitPrice: r.limitPrice ?? null,
+    status: r.status,
+    filledQuantity: r.filledQuantity,
+    avgFillPrice: r.avgFillPrice ?? null,
+    brokerOrderId: r.brokerOrderId ?? null,
+    reason: r.reason,
+    rejectReason: r.rejectReason ?? null,
+    signalId: r.signalId ?? null,
+    createdAt: r.createdAt.getTime(),
+    updatedAt: r.updatedAt.getTime(),
+  };
+}
+
+/** `order` must be populated (its client_order_id is the fill's key). */
+export function fillFromRow(r: FillRow): Fill {
+  return {
+    fillId: r.fillId,
+    clientOrderId: r.order.clientOrderId,
+    symbol: r.symbol,
+    side: r.side,
+    quantity: r.quantity,
+    price: r.price,
+    commission: r.commission,
+    ts: r.ts.getTime(),
+  };
+}
+
+export function positionFromRow(r: PositionRow): Position {
+  return {
+    symbol: r.symbol,
+    quantity: r.quantity,
+    avgCost: r.avgCost,
+    realizedPnl: r.realizedPnl,
+    updatedAt: r.updatedAt.getTime(),
+  };
+}
+
+/** `order` and `fill` must be populated. */
+export function tradeFromRow(r: TradeRow): TradeTransaction {
+  return {
+    fillId: r.fill.fillId,
+    clientOrderId: r.order.clientOrderId,
+    strategyId: r.strategyId,
+    symbol: r.symbol,
+    side: r.side,
+    quantity: r.quantity,
+    price: r.price,
+    fees: r.fees,
+    grossAmount: r.grossAmount,
+    executedAt: r.executedAt.getTime(),
+  };
+}
+
+export function signalFromRow(r: SignalRow): SignalRecord {
+  return {
+    signalId: r.signalId,
+    strategyId: r.strategyId,
+    symbol: r.symbol,
+    kind: r.kind,
+    ts: r.ts.getTime(),
+    // double precision comes back as a JS number from pg; Number() guards a driver that returns text.
+    strength: Number(r.strength),
+    score: Number(r.score),
+    threshold: Number(r.threshold),
+    decision: r.decision,
+    reason: r.reason,
+    features: { ...r.features },
+    clientOrderId: r.clientOrderId ?? null,
+  };
+}
