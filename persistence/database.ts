@@ -9,6 +9,7 @@ import type { TradingStore } from '../engine/domain/ports.js';
 import { ENTITIES } from './entities/index.js';
 import { MikroOrmStore } from './mikroOrmStore.js';
 import { describeTarget, parseDatabaseUrl } from './databaseUrl.js';
+import { MAIN_ACCOUNT, checkAccount } from './storedValues.js';
 import { startPglite } from './pgliteServer.js';
 
 export interface OpenDatabaseOptions {
@@ -22,7 +23,17 @@ export interface OpenDatabaseOptions {
 
 export interface Database {
   readonly orm: MikroORM;
+  /** The 'main' account's store (the daemon's); `storeFor('main')` returns this same object. */
   readonly store: TradingStore;
+  /**
+   * The store of one account (e.g. a persisted backtest run): it sees only that account's orders,
+   * fills, positions, trades, signals and state, and stamps the account on every row it writes.
+   * Companies are shared. `account` must be 1–64 characters of [A-Za-z0-9:._-], else InputError('account').
+   * Closing: the main store's close() closes the whole Database; closing another account's store only
+   * makes that store refuse further calls, and the shared ORM stays open. Database.close() closes
+   * everything, after which every store refuses calls. PersistenceError once the Database is closed.
+   */
+  storeFor(account: string): TradingStore;
   readonly kind: 'postgresql' | 'pglite';
   /** Where it points, without the password. */
   readonly target: string;
@@ -124,7 +135,9 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   }
 
   const ready = orm;
+  let shutDown = false;
   const release = async (): Promise<void> => {
+    shutDown = true;
     try {
       await ready.close(true);
     } finally {
@@ -153,10 +166,16 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     }
   };
 
-  // The store owns the one close path, so closing either refuses further store calls.
-  const store = new MikroOrmStore(ready, release);
+  // The main store owns the one close path, so closing either refuses further calls on every store.
+  const isShutDown = (): boolean => shutDown;
+  const store = new MikroOrmStore(ready, { account: MAIN_ACCOUNT, onClose: release, isShutDown });
+  const storeFor = (account: string): TradingStore => {
+    if (checkAccount(account) === MAIN_ACCOUNT) return store;
+    if (shutDown) throw new PersistenceError(`database ${target} is closed`);
+    return new MikroOrmStore(ready, { account, isShutDown });
+  };
   const close = (): Promise<void> => store.close();
-  const db: Database = { orm: ready, store, kind, target, migrate, close };
+  const db: Database = { orm: ready, store, storeFor, kind, target, migrate, close };
   if (opts.migrate ?? true) {
     try {
       await migrate();

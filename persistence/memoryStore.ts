@@ -3,6 +3,8 @@ import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/o
 import type { Company, OrderQuery, TradingStore } from '../engine/domain/ports.js';
 import type { SignalRecord } from '../engine/domain/signal.js';
 import {
+  MAIN_ACCOUNT,
+  checkAccount,
   checkOrderQuery,
   checkStateKey,
   checkStateValue,
@@ -21,8 +23,13 @@ import {
 const copyOrder = (o: Order): Order => ({ ...o, instrument: { ...o.instrument } });
 const copySignal = (s: SignalRecord): SignalRecord => ({ ...s, features: { ...s.features } });
 
-/** The TradingStore a backtest uses: the same rules as the database, held in maps. */
+/**
+ * The TradingStore a backtest uses: the same rules as the database, held in maps.
+ * It holds one account by construction (a new store per run); `account` is only
+ * its label, checked like a database account name, for symmetry with MikroOrmStore.
+ */
 export class InMemoryStore implements TradingStore {
+  readonly account: string;
   private readonly orders = new Map<string, Order>();
   /** Insertion order, the tie-break after ts, like the database's serial id. */
   private readonly fills: Fill[] = [];
@@ -34,6 +41,10 @@ export class InMemoryStore implements TradingStore {
   private readonly companies = new Map<string, Company>();
   private readonly state = new Map<string, string>();
   private closed = false;
+
+  constructor(account: string = MAIN_ACCOUNT) {
+    this.account = checkAccount(account);
+  }
 
   private open(): void {
     if (this.closed) throw new PersistenceError('store is closed');

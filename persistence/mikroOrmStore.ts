@@ -23,6 +23,8 @@ import {
   tradeFromRow,
 } from './rowMapping.js';
 import {
+  MAIN_ACCOUNT,
+  checkAccount,
   checkOrderQuery,
   checkStateKey,
   checkStateValue,
@@ -35,25 +37,49 @@ import {
 /** Signals a duplicate fill from inside the transaction so it rolls back and reports "already booked". */
 class DuplicateFill extends Error {}
 
+export interface MikroOrmStoreOptions {
+  /** Whose rows this store reads and writes (default 'main'); checked with checkAccount. */
+  readonly account?: string;
+  /** What close() releases besides marking the store closed (the main store's closes the Database). */
+  readonly onClose?: () => Promise<void>;
+  /** True once the shared ORM is closed: from then on every store on it refuses calls. */
+  readonly isShutDown?: () => boolean;
+  /** Only stamps engine_state.updated_at, an audit column; domain times always come from the caller. */
+  readonly now?: () => number;
+}
+
 /**
- * TradingStore on MikroORM (PostgreSQL or PGlite). Every operation runs on its
- * own fork of the EntityManager, so no identity map is shared between calls
- * and concurrent callers never see each other's half-finished work.
+ * TradingStore on MikroORM (PostgreSQL or PGlite), scoped to one account:
+ * every read filters on it and every write stamps it, so a persisted backtest
+ * never sees or changes the daemon's orders, fills, positions, trades, signals
+ * or state. Companies are shared by all accounts. Uniqueness of client order
+ * ids, fill ids and signal ids is global (the engine namespaces them), so a
+ * duplicate across accounts is a ConflictError, never a silent merge.
+ *
+ * Every operation runs on its own fork of the EntityManager, so no identity map
+ * is shared between calls and concurrent callers never see each other's
+ * half-finished work.
  */
 export class MikroOrmStore implements TradingStore {
+  readonly account: string;
   private closed = false;
   private closing: Promise<void> | undefined;
+  private readonly onClose: () => Promise<void>;
+  private readonly isShutDown: () => boolean;
+  private readonly now: () => number;
 
   constructor(
     private readonly orm: MikroORM,
-    /** What close() releases besides marking the store closed (the Database closes the ORM). */
-    private readonly onClose: () => Promise<void> = () => Promise.resolve(),
-    /** Only stamps engine_state.updated_at, an audit column; domain times always come from the caller. */
-    private readonly now: () => number = Date.now,
-  ) {}
+    opts: MikroOrmStoreOptions = {},
+  ) {
+    this.account = checkAccount(opts.account ?? MAIN_ACCOUNT);
+    this.onClose = opts.onClose ?? (() => Promise.resolve());
+    this.isShutDown = opts.isShutDown ?? (() => false);
+    this.now = opts.now ?? Date.now;
+  }
 
   private em(): EntityManager {
-    if (this.closed) throw new PersistenceError('store is closed');
+    if (this.closed || this.isShutDown()) throw new PersistenceError('store is closed');
     return this.orm.em.fork();
   }
 
@@ -61,7 +87,7 @@ export class MikroOrmStore implements TradingStore {
     const o = normalizeOrder(order);
     await this.guard('insertOrder', async () => {
       try {
-        await this.em().insert(OrderEntity, orderColumns(o));
+        await this.em().insert(OrderEntity, { ...orderColumns(o), account: this.account });
       } catch (e) {
         if (e instanceof UniqueConstraintViolationException) {
           throw new ConflictError(`order ${o.clientOrderId} already exists`, { clientOrderId: o.clientOrderId }, { cause: e });
@@ -74,14 +100,14 @@ export class MikroOrmStore implements TradingStore {
   async updateOrder(order: Order): Promise<void> {
     const o = normalizeOrder(order);
     await this.guard('updateOrder', async () => {
-      const changed = await this.em().nativeUpdate(OrderEntity, { clientOrderId: o.clientOrderId }, mutableOrderColumns(o));
+      const changed = await this.em().nativeUpdate(OrderEntity, { account: this.account, clientOrderId: o.clientOrderId }, mutableOrderColumns(o));
       if (changed === 0) throw new NotFoundError('order', o.clientOrderId);
     });
   }
 
   async getOrder(clientOrderId: string): Promise<Order | null> {
     return this.guard('getOrder', async () => {
-      const row = await this.em().findOne(OrderEntity, { clientOrderId });
+      const row = await this.em().findOne(OrderEntity, { account: this.account, clientOrderId });
       return row ? orderFromRow(row) : null;
     });
   }
@@ -92,6 +118,7 @@ export class MikroOrmStore implements TradingStore {
       const rows = await this.em().find(
         OrderEntity,
         {
+          account: this.account,
           ...(query.status ? { status: { $in: [...query.status] } } : {}),
           ...(query.symbol !== undefined ? { symbol: query.symbol } : {}),
           ...(query.strategyId !== undefined ? { strategyId: query.strategyId } : {}),
@@ -112,12 +139,18 @@ export class MikroOrmStore implements TradingStore {
       try {
         return await this.em().transactional(async (tx) => {
           // Locking the order row serialises fills of one order, so the duplicate check below cannot race.
-          const row = await tx.findOne(OrderEntity, { clientOrderId: x.order.clientOrderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+          // An order of another account is not this store's to fill: NotFoundError, as if it did not exist.
+          const row = await tx.findOne(
+            OrderEntity,
+            { account: this.account, clientOrderId: x.order.clientOrderId },
+            { lockMode: LockMode.PESSIMISTIC_WRITE },
+          );
           if (!row) throw new NotFoundError('order', x.order.clientOrderId);
-          if ((await tx.count(FillEntity, { fillId: x.fill.fillId })) > 0) return false;
+          if (await this.alreadyBooked(tx, x.fill.fillId)) return false;
           let fillPk: string;
           try {
             fillPk = await tx.insert(FillEntity, {
+              account: this.account,
               fillId: x.fill.fillId,
               order: row.id,
               symbol: x.fill.symbol,
@@ -134,6 +167,7 @@ export class MikroOrmStore implements TradingStore {
           }
           await tx.nativeUpdate(OrderEntity, { id: row.id }, mutableOrderColumns(x.order));
           await tx.upsert(PositionEntity, {
+            account: this.account,
             symbol: x.position.symbol,
             quantity: x.position.quantity,
             avgCost: x.position.avgCost,
@@ -141,6 +175,7 @@ export class MikroOrmStore implements TradingStore {
             updatedAt: new Date(x.position.updatedAt),
           });
           await tx.insert(TradeTransactionEntity, {
+            account: this.account,
             order: row.id,
             fill: fillPk,
             strategyId: x.trade.strategyId,
@@ -155,15 +190,26 @@ export class MikroOrmStore implements TradingStore {
           return true;
         });
       } catch (e) {
-        if (e instanceof DuplicateFill) return false;
+        // Booked by a concurrent call in the meantime: ours means "already booked", another account's a conflict.
+        if (e instanceof DuplicateFill) return this.alreadyBooked(this.em(), x.fill.fillId);
         throw e;
       }
     });
   }
 
+  /** Whether this account already booked the fill; ConflictError when another account holds its id. */
+  private async alreadyBooked(em: EntityManager, fillId: string): Promise<boolean> {
+    const booked = await em.findOne(FillEntity, { fillId }, { fields: ['account'] });
+    if (!booked) return false;
+    if (booked.account !== this.account) {
+      throw new ConflictError(`fill ${fillId} is already booked under another account`, { fillId });
+    }
+    return true;
+  }
+
   listFills(clientOrderId?: string): Promise<Fill[]> {
     return this.guard('listFills', async () => {
-      const rows = await this.em().find(FillEntity, clientOrderId === undefined ? {} : { order: { clientOrderId } }, {
+      const rows = await this.em().find(FillEntity, clientOrderId === undefined ? { account: this.account } : { account: this.account, order: { clientOrderId } }, {
         populate: ['order'],
         orderBy: { ts: 'asc', id: 'asc' },
       });
@@ -173,14 +219,14 @@ export class MikroOrmStore implements TradingStore {
 
   listPositions(): Promise<Position[]> {
     return this.guard('listPositions', async () => {
-      const rows = await this.em().find(PositionEntity, {}, { orderBy: { [raw('symbol collate "C"')]: 'asc' } });
+      const rows = await this.em().find(PositionEntity, { account: this.account }, { orderBy: { [raw('symbol collate "C"')]: 'asc' } });
       return rows.map(positionFromRow);
     });
   }
 
   listTrades(symbol?: string): Promise<TradeTransaction[]> {
     return this.guard('listTrades', async () => {
-      const rows = await this.em().find(TradeTransactionEntity, symbol === undefined ? {} : { symbol }, {
+      const rows = await this.em().find(TradeTransactionEntity, symbol === undefined ? { account: this.account } : { account: this.account, symbol }, {
         populate: ['order', 'fill'],
         orderBy: { executedAt: 'asc', id: 'asc' },
       });
@@ -192,7 +238,7 @@ export class MikroOrmStore implements TradingStore {
     const r = normalizeSignal(record);
     await this.guard('recordSignal', async () => {
       try {
-        await this.em().insert(SignalDecisionEntity, { ...r, ts: new Date(r.ts), features: { ...r.features } });
+        await this.em().insert(SignalDecisionEntity, { ...r, account: this.account, ts: new Date(r.ts), features: { ...r.features } });
       } catch (e) {
         if (e instanceof UniqueConstraintViolationException) {
           throw new ConflictError(`signal ${r.signalId} already recorded`, { signalId: r.signalId }, { cause: e });
@@ -204,7 +250,7 @@ export class MikroOrmStore implements TradingStore {
 
   listSignals(strategyId?: string): Promise<SignalRecord[]> {
     return this.guard('listSignals', async () => {
-      const rows = await this.em().find(SignalDecisionEntity, strategyId === undefined ? {} : { strategyId }, {
+      const rows = await this.em().find(SignalDecisionEntity, strategyId === undefined ? { account: this.account } : { account: this.account, strategyId }, {
         orderBy: { ts: 'asc', id: 'asc' },
       });
       return rows.map(signalFromRow);
@@ -234,7 +280,7 @@ export class MikroOrmStore implements TradingStore {
   async getState(key: string): Promise<string | null> {
     checkStateKey(key);
     return this.guard('getState', async () => {
-      const row = await this.em().findOne(EngineStateEntity, { key });
+      const row = await this.em().findOne(EngineStateEntity, { account: this.account, key });
       return row ? row.value : null;
     });
   }
@@ -243,11 +289,15 @@ export class MikroOrmStore implements TradingStore {
     checkStateKey(key);
     checkStateValue(value);
     await this.guard('setState', async () => {
-      await this.em().upsert(EngineStateEntity, { key, value, updatedAt: new Date(this.now()) });
+      await this.em().upsert(EngineStateEntity, { account: this.account, key, value, updatedAt: new Date(this.now()) });
     });
   }
 
-  /** Refuses new calls at once; concurrent and repeated calls share one close. */
+  /**
+   * Refuses new calls on this store at once; concurrent and repeated calls share one close. What else
+   * it releases is the onClose given: for a Database, the main store's close closes the whole
+   * Database (ORM and embedded server), another account's store closes only itself.
+   */
   close(): Promise<void> {
     this.closed = true;
     return (this.closing ??= this.onClose());

@@ -191,6 +191,20 @@ export function normalizeCompany(company: Company): Company {
   return { ticker: company.ticker, name: company.name };
 }
 
+/** The daemon's account; `db.store` is its store, and rows written before accounts existed belong to it. */
+export const MAIN_ACCOUNT = 'main';
+export const ACCOUNT_MAX_LENGTH = 64;
+const ACCOUNT_PATTERN = /^[A-Za-z0-9:._-]{1,64}$/;
+
+/** An account name: 1–64 characters of [A-Za-z0-9:._-] (e.g. `main`, `backtest:2f1c…`). */
+export function checkAccount(account: string): string {
+  if (typeof account !== 'string' || !ACCOUNT_PATTERN.test(account)) {
+    const got = typeof account === 'string' ? JSON.stringify(account.length > 80 ? `${account.slice(0, 80)}…` : account) : typeof account;
+    throw new InputError('account', `must be 1-${ACCOUNT_MAX_LENGTH} characters of A-Z a-z 0-9 : . _ -, got ${got}`);
+  }
+  return account;
+}
+
 export function checkStateKey(key: string): void {
   text(key, 'state.key', 128);
 }

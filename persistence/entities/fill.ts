@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { OrderEntity } from './order.js';
-import { moneyColumn } from './columns.js';
+import { accountColumn, moneyColumn } from './columns.js';
 
 /** One execution. Restrict, never cascade: booked history must outlive any order clean-up. */
 export const FillEntity = defineEntity({
@@ -8,6 +8,7 @@ export const FillEntity = defineEntity({
   tableName: 'fills',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
+    account: accountColumn().index(),
     fillId: p.string().length(128).unique(),
     order: () => p.manyToOne(OrderEntity).deleteRule('restrict').updateRule('restrict').index(),
     symbol: p.string().length(32).index(),

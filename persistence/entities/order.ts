@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { ORDER_STATUSES } from '../../engine/domain/orders.js';
-import { moneyColumn } from './columns.js';
+import { accountColumn, moneyColumn } from './columns.js';
 
 /** Write-ahead order row; client_order_id is the idempotency key shared with the broker. */
 export const OrderEntity = defineEntity({
@@ -8,6 +8,7 @@ export const OrderEntity = defineEntity({
   tableName: 'orders',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
+    account: accountColumn().index(),
     clientOrderId: p.string().length(64).unique(),
     strategyId: p.string().length(64).index(),
     symbol: p.string().length(32).index(),

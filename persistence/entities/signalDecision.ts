@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { accountColumn } from './columns.js';
 
 /** Signal/decision history (the original's SignalValidationHistory); scores are statistics, so doubles. */
 export const SignalDecisionEntity = defineEntity({
@@ -6,6 +7,7 @@ export const SignalDecisionEntity = defineEntity({
   tableName: 'signal_decisions',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
+    account: accountColumn().index(),
     signalId: p.string().length(255).unique(),
     strategyId: p.string().length(64).index(),
     symbol: p.string().length(32),

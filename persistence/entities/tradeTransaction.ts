@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { OrderEntity } from './order.js';
 import { FillEntity } from './fill.js';
-import { moneyColumn } from './columns.js';
+import { accountColumn, moneyColumn } from './columns.js';
 
 /** The original's StockTrade: one row per BUY or SELL execution, exactly one per fill. */
 export const TradeTransactionEntity = defineEntity({
@@ -9,6 +9,7 @@ export const TradeTransactionEntity = defineEntity({
   tableName: 'trade_transactions',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
+    account: accountColumn().index(),
     order: () => p.manyToOne(OrderEntity).deleteRule('restrict').updateRule('restrict').index(),
     fill: () => p.manyToOne(FillEntity).deleteRule('restrict').updateRule('restrict').unique(),
     strategyId: p.string().length(64),

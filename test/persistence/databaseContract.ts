@@ -66,6 +66,8 @@ export function registerDatabaseContract(h: () => DatabaseHarness): void {
     });
 
     it('migrates down to nothing and up again', async () => {
+      // Reverting the account migration needs every row in 'main'; start from empty tables.
+      await h().empty();
       const db = h().current();
       expect(await tables(db)).toEqual(TABLES);
       const migrator = db.orm.getMigrator();

@@ -24,6 +24,7 @@ export function databaseHarness(open: () => Promise<Database>): {
       await empty();
       return current().store;
     },
+    storeFor: (account) => current().storeFor(account),
     db: {
       current,
       empty,

@@ -4,7 +4,10 @@ import { InMemoryStore } from '../../persistence/memoryStore.js';
 import { registerStoreContract } from './storeContract.js';
 import { makeOrder, makeSignal } from './fixtures.js';
 
-registerStoreContract('InMemoryStore', () => ({ fresh: () => Promise.resolve(new InMemoryStore()) }));
+registerStoreContract('InMemoryStore', () => ({
+  fresh: () => Promise.resolve(new InMemoryStore()),
+  storeFor: (account) => new InMemoryStore(account),
+}));
 
 describe('InMemoryStore', () => {
   it('keeps its own copies of what it is given', async () => {
@@ -23,6 +26,12 @@ describe('InMemoryStore', () => {
     const [listed] = await store.listSignals();
     (listed?.features as Record<string, number>).rsi = 1;
     expect((await store.listSignals())[0]?.features).toEqual({ rsi: 30 });
+  });
+
+  it('is the main account unless told otherwise, and checks the name it is given', () => {
+    expect(new InMemoryStore().account).toBe('main');
+    expect(new InMemoryStore('backtest:42').account).toBe('backtest:42');
+    expect(() => new InMemoryStore('no spaces')).toThrow(expect.objectContaining({ field: 'account' }) as Error);
   });
 
   it('refuses every call once closed', async () => {

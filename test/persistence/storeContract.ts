@@ -7,11 +7,18 @@ import type { TradingStore } from '../../engine/domain/ports.js';
 import { normalizeExecution } from '../../persistence/storedValues.js';
 import { T0, at8, execution, makeOptionOrder, makeOrder, makeSignal } from './fixtures.js';
 import { registerDatabaseContract } from './databaseContract.js';
+import { registerAccountContract } from './accountContract.js';
 import type { DatabaseHarness } from './databaseContract.js';
 
 export interface StoreHarness {
   /** An empty store for one test (a new one, or the shared one with its tables emptied). */
   fresh(): Promise<TradingStore>;
+  /**
+   * The store of another account beside the one `fresh()` returned ('main'): on the same database
+   * (`db.storeFor`), or for the in-memory store a new one (one account per store by construction).
+   * Throws InputError('account') for an invalid name.
+   */
+  storeFor(account: string): TradingStore;
   /** Present for the database-backed stores: restart, migrations, raw SQL. */
   readonly db?: DatabaseHarness;
   /** Property runs; fewer against a database, where each run is a round trip. */
@@ -308,6 +315,8 @@ export function registerStoreContract(label: string, harness: () => StoreHarness
         await expect(store.getState('k'.repeat(129))).rejects.toMatchObject({ field: 'state.key' });
       });
     });
+
+    registerAccountContract(harness, opts);
 
     if (opts.database) {
       registerDatabaseContract(() => {
