@@ -231,8 +231,10 @@ export class PaperBroker implements SimulatedVenue {
     const tick = new Decimal(10).pow(-dp);
     let slipped = base.times(order.side === 'buy' ? this.buyFactor : this.sellFactor);
     if (this.config.slippageJitterBps > 0) {
-      // Seeded per order and fill, so the draw does not depend on the order fills are processed in.
-      const extraBps = createRng(this.config.seed, `${order.clientOrderId}:${rec.fillSeq + 1}`).uniform() * this.config.slippageJitterBps;
+      // Seeded per order and fill, so the draw does not depend on the order fills are processed in;
+      // keyed by the signal where there is one, so runs whose client ids are namespaced apart draw alike.
+      const key = `${order.signalId ?? order.clientOrderId}:${rec.fillSeq + 1}`;
+      const extraBps = createRng(this.config.seed, key).uniform() * this.config.slippageJitterBps;
       const jitter = new Decimal(extraBps.toFixed(6)).div(10_000);
       slipped = slipped.times(order.side === 'buy' ? new Decimal(1).plus(jitter) : new Decimal(1).minus(jitter));
     }

@@ -1,0 +1,52 @@
+import type { Fill, Order, Position } from './domain/orders.js';
+import type { SignalRecord } from './domain/signal.js';
+import type { Bar } from './domain/market.js';
+
+/**
+ * Messages on the one engine bus. Components never call each other across
+ * these lines: the gateway, the persistence writer and metrics listen here.
+ */
+export interface BusMessages {
+  'order.updated': Order;
+  'fill.booked': { fill: Fill; order: Order; position: Position };
+  'signal.decided': SignalRecord;
+  'bar.rejected': { bar: Bar; field: string; message: string };
+  'strategy.state': { strategyId: string; state: string; reason: string | null };
+  'breaker.state': { scope: string; state: 'closed' | 'open' | 'halfOpen'; reason: string | null };
+  'engine.error': { source: string; message: string };
+}
+
+export type BusTopic = keyof BusMessages;
+type Handler<T extends BusTopic> = (message: BusMessages[T]) => void;
+
+export class MessageBus {
+  private readonly handlers = new Map<BusTopic, Set<Handler<BusTopic>>>();
+
+  subscribe<T extends BusTopic>(topic: T, handler: Handler<T>): () => void {
+    let set = this.handlers.get(topic);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(topic, set);
+    }
+    set.add(handler as Handler<BusTopic>);
+    return () => set.delete(handler as Handler<BusTopic>);
+  }
+
+  /**
+   * Synchronous delivery in subscription order. A failing subscriber is
+   * isolated (reported on `engine.error`) so one bad listener cannot stop the
+   * engine or starve the others.
+   */
+  publish<T extends BusTopic>(topic: T, message: BusMessages[T]): void {
+    const set = this.handlers.get(topic);
+    if (!set) return;
+    for (const h of set) {
+      try {
+        h(message);
+      } catch (e) {
+        if (topic === 'engine.error') continue;
+        this.publish('engine.error', { source: `bus:${topic}`, message: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './domain/errors.js';
+
+/**
+ * Configuration comes from the environment only (documented in .env.example).
+ * Defaults are the safe ones: paper trading, loopback bind, embedded database.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const decimalString = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal number like 100000 or 2500.50');
+
+export const envSchema = z.object({
+  WSB_HOST: z.string().min(1).default('127.0.0.1'),
+  WSB_PORT: z.coerce.number({ message: 'must be a port number' }).int('must be an integer').min(0).max(65535).default(8080),
+  WSB_DATA_DIR: z.string().min(1).default('./var'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  WSB_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WSB_LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  WSB_TRADING_MODE: z.enum(['paper', 'live'], { message: 'must be paper or live' }).default('paper'),
+  WSB_ENABLE_LIVE_TRADING: boolFlag.default(false),
+  ALPACA_API_KEY_ID: z.string().optional(),
+  ALPACA_API_SECRET_KEY: z.string().optional(),
+  WSB_STRATEGIES: z
+    .string()
+    .default('wsb-dip-bot')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0)),
+  WSB_INITIAL_CASH: decimalString.default('100000'),
+  WSB_REPLAY_PACE_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).min(0).max(60_000).default(0),
+  WSB_REPLAY_FROM: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
+  WSB_REPLAY_TO: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
+  WSB_SEED: z.coerce.number({ message: 'must be an integer' }).int('must be an integer').default(42),
+  WSB_SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(100).max(600_000).default(15_000),
+});
+
+export interface EngineConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly apiToken: string | undefined;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly tradingMode: 'paper';
+  readonly strategies: readonly string[];
+  readonly initialCash: string;
+  readonly replayPaceMs: number;
+  readonly replayFrom: string | undefined;
+  readonly replayTo: string | undefined;
+  readonly seed: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+/** Parse and check the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(field, issue?.message ?? 'invalid');
+  }
+  const e = parsed.data;
+  if (e.WSB_TRADING_MODE === 'live') {
+    if (!e.WSB_ENABLE_LIVE_TRADING) {
+      throw new ConfigError('WSB_TRADING_MODE', 'live trading is refused unless WSB_ENABLE_LIVE_TRADING=true is also set');
+    }
+    if (!e.ALPACA_API_KEY_ID || !e.ALPACA_API_SECRET_KEY) {
+      throw new ConfigError('ALPACA_API_KEY_ID', 'live trading needs ALPACA_API_KEY_ID and ALPACA_API_SECRET_KEY');
+    }
+    // The Alpaca adapter is a separate piece of work (issue 8); until it lands,
+    // refusing is the only safe answer.
+    throw new ConfigError('WSB_TRADING_MODE', 'live trading needs the Alpaca broker adapter, which this build does not include; use paper');
+  }
+  if (!isLoopback(e.WSB_HOST) && !e.WSB_API_TOKEN) {
+    throw new ConfigError('WSB_API_TOKEN', `required when the gateway binds to a non-loopback address (WSB_HOST=${e.WSB_HOST})`);
+  }
+  if (e.WSB_REPLAY_FROM && e.WSB_REPLAY_TO && e.WSB_REPLAY_FROM > e.WSB_REPLAY_TO) {
+    throw new ConfigError('WSB_REPLAY_FROM', 'must not be after WSB_REPLAY_TO');
+  }
+  return {
+    host: e.WSB_HOST,
+    port: e.WSB_PORT,
+    dataDir: path.resolve(e.WSB_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    apiToken: e.WSB_API_TOKEN,
+    logLevel: e.WSB_LOG_LEVEL,
+    tradingMode: 'paper',
+    strategies: e.WSB_STRATEGIES,
+    initialCash: e.WSB_INITIAL_CASH,
+    replayPaceMs: e.WSB_REPLAY_PACE_MS,
+    replayFrom: e.WSB_REPLAY_FROM,
+    replayTo: e.WSB_REPLAY_TO,
+    seed: e.WSB_SEED,
+    shutdownTimeoutMs: e.WSB_SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,252 @@
+import { createActor, type Actor } from 'xstate';
+import type { Logger } from 'pino';
+import { orderLifecycleMachine, orderSnapshotFromOrder, type OrderLifecycleEvent } from '../machines/orderLifecycle.js';
+import type { Clock } from './domain/clock.js';
+import { ConflictError, errorMessage } from './domain/errors.js';
+import { Decimal } from './domain/money.js';
+import { isTerminal, type Fill, type Order, type OrderIntent } from './domain/orders.js';
+import type { Broker, BrokerEvent, BrokerOrderState } from './domain/ports.js';
+import type { MessageBus } from './bus.js';
+import type { PersistenceWriter } from '../actors/persistenceWriter.js';
+import { clientOrderIdFor } from './ids.js';
+
+interface Working {
+  order: Order;
+  readonly actor: Actor<typeof orderLifecycleMachine>;
+}
+
+export interface OmsHooks {
+  /** A fill arrived for a known order: book it, return what to persist with it. */
+  onFill(fill: Fill, order: Order): void;
+  /** The order reached a final status (filled, cancelled, rejected, expired). */
+  onTerminal(order: Order): void;
+  /** Something went wrong that the breaker should count. */
+  onError(source: string, message: string): void;
+}
+
+/**
+ * The order manager. Every order is an order-lifecycle actor; no status is
+ * ever written that the machine did not reach. Write ahead, then act: the row
+ * exists in `pending_submit` before the broker sees the order.
+ */
+export class OrderManager {
+  private readonly working = new Map<string, Working>();
+  private placed = 0;
+
+  constructor(
+    private readonly deps: {
+      readonly broker: Broker;
+      readonly writer: PersistenceWriter;
+      readonly bus: MessageBus;
+      readonly clock: Clock;
+      readonly logger: Logger;
+      readonly hooks: OmsHooks;
+      /** Mixed into client order ids so runs sharing a database never collide. */
+      readonly idNamespace: string;
+    },
+  ) {
+    deps.broker.onEvent((e) => this.onBrokerEvent(e));
+  }
+
+  get placedCount(): number {
+    return this.placed;
+  }
+
+  workingOrders(): Order[] {
+    return [...this.working.values()].map((w) => w.order);
+  }
+
+  get(clientOrderId: string): Order | undefined {
+    return this.working.get(clientOrderId)?.order;
+  }
+
+  /**
+   * Create, persist (pending_submit), then submit. Returns the order, or null
+   * when the same signal already produced an order (idempotent across restarts).
+   */
+  async place(intent: OrderIntent, signalId: string): Promise<Order | null> {
+    const clientOrderId = clientOrderIdFor(this.deps.idNamespace, signalId);
+    if (this.working.has(clientOrderId)) return null;
+    const now = this.deps.clock.now();
+    const actor = createActor(orderLifecycleMachine, { input: { clientOrderId, quantity: intent.quantity } });
+    actor.start();
+    const order: Order = {
+      clientOrderId,
+      strategyId: intent.strategyId,
+      symbol: intent.instrument.symbol,
+      instrument: intent.instrument,
+      side: intent.side,
+      quantity: intent.quantity,
+      type: intent.type,
+      limitPrice: intent.limitPrice,
+      status: 'new',
+      filledQuantity: 0,
+      avgFillPrice: null,
+      brokerOrderId: null,
+      reason: intent.reason,
+      rejectReason: null,
+      signalId,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const w: Working = { order, actor };
+    this.working.set(clientOrderId, w);
+    this.transition(w, { type: 'WRITTEN' });
+    try {
+      await this.deps.writer.run('insertOrder', (s) => s.insertOrder(w.order));
+    } catch (e) {
+      this.working.delete(clientOrderId);
+      actor.stop();
+      if (e instanceof ConflictError) {
+        this.deps.logger.info({ clientOrderId, signalId }, 'order for this signal already exists; not placing it again');
+        return null;
+      }
+      this.deps.hooks.onError('oms.insert', errorMessage(e));
+      throw e;
+    }
+    this.placed++;
+    this.deps.bus.publish('order.updated', w.order);
+    let state: BrokerOrderState;
+    try {
+      state = await this.deps.broker.submit(w.order);
+    } catch (e) {
+      // The broker may or may not have it: look it up by client_order_id before deciding.
+      const known = await this.deps.broker.getOrder(clientOrderId).catch(() => null);
+      if (known) {
+        this.applyBrokerState(w, known);
+        return w.order;
+      }
+      this.deps.hooks.onError('oms.submit', errorMessage(e));
+      this.reject(w, `broker_error: ${errorMessage(e)}`);
+      return w.order;
+    }
+    this.applyBrokerState(w, state);
+    return w.order;
+  }
+
+  /** Re-create the actor of an order loaded from the store after a restart. */
+  adopt(order: Order): void {
+    if (isTerminal(order.status) || this.working.has(order.clientOrderId)) return;
+    const actor = createActor(orderLifecycleMachine, { snapshot: orderSnapshotFromOrder(order), input: { clientOrderId: order.clientOrderId, quantity: order.quantity } });
+    actor.start();
+    this.working.set(order.clientOrderId, { order, actor });
+  }
+
+  /** Bring an adopted order in line with what the broker says (reconciliation). */
+  reconcileWith(clientOrderId: string, state: BrokerOrderState | null): void {
+    const w = this.working.get(clientOrderId);
+    if (!w) return;
+    if (state) {
+      this.applyBrokerState(w, state);
+      return;
+    }
+    if (w.order.status === 'pending_submit') {
+      this.reject(w, 'not_at_broker_after_restart');
+    } else {
+      this.transition(w, { type: 'EXPIRED' }, 'unknown_at_broker_after_restart');
+    }
+  }
+
+  async cancel(clientOrderId: string): Promise<void> {
+    if (!this.working.has(clientOrderId)) return;
+    await this.deps.broker.cancel(clientOrderId);
+  }
+
+  async cancelAll(): Promise<void> {
+    // An order whose final fill is being booked right now is still in the map, but done.
+    const open = [...this.working.values()].filter((w) => !isTerminal(w.order.status)).map((w) => w.order.clientOrderId);
+    await Promise.all(open.map((id) => this.cancel(id).catch((e: unknown) => this.deps.hooks.onError('oms.cancel', errorMessage(e)))));
+  }
+
+  private applyBrokerState(w: Working, state: BrokerOrderState): void {
+    if (state.status === 'rejected') {
+      this.reject(w, 'rejected_by_broker');
+      return;
+    }
+    if (w.order.status === 'pending_submit' && state.brokerOrderId) {
+      this.transition(w, { type: 'ACCEPTED', brokerOrderId: state.brokerOrderId });
+    }
+    if (state.status === 'cancelled' && !isTerminal(w.order.status)) this.transition(w, { type: 'CANCELLED', reason: 'cancelled_at_broker' });
+    if (state.status === 'expired' && !isTerminal(w.order.status)) this.transition(w, { type: 'EXPIRED' });
+  }
+
+  private reject(w: Working, reason: string): void {
+    this.transition(w, { type: 'REJECTED', reason }, reason);
+  }
+
+  private onBrokerEvent(e: BrokerEvent): void {
+    if (e.type === 'fill') {
+      this.onFill(e.fill);
+      return;
+    }
+    const w = this.working.get(e.clientOrderId);
+    if (!w) {
+      this.deps.logger.warn({ event: e.type, clientOrderId: e.clientOrderId }, 'broker event for an order this engine does not hold');
+      return;
+    }
+    switch (e.type) {
+      case 'accepted':
+        if (w.order.status === 'pending_submit') this.transition(w, { type: 'ACCEPTED', brokerOrderId: e.brokerOrderId });
+        return;
+      case 'cancelled':
+        this.transition(w, { type: 'CANCELLED', reason: e.reason }, e.reason);
+        return;
+      case 'rejected':
+        this.reject(w, e.reason);
+        return;
+      case 'expired':
+        this.transition(w, { type: 'EXPIRED' });
+        return;
+    }
+  }
+
+  private onFill(fill: Fill): void {
+    const w = this.working.get(fill.clientOrderId);
+    if (!w) {
+      this.deps.hooks.onError('oms.fill', `fill ${fill.fillId} for unknown order ${fill.clientOrderId}`);
+      return;
+    }
+    const before = w.order;
+    if (!this.transition(w, { type: 'FILLED', quantity: fill.quantity })) return;
+    const filled = before.filledQuantity + fill.quantity;
+    const prevNotional = (before.avgFillPrice ?? new Decimal(0)).times(before.filledQuantity);
+    w.order = { ...w.order, filledQuantity: filled, avgFillPrice: prevNotional.plus(fill.price.times(fill.quantity)).div(filled) };
+    this.deps.hooks.onFill(fill, w.order);
+    // recordFill persists the order together with the fill, so no separate update.
+    this.afterChange(w, false);
+  }
+
+  /** Send an event through the order's machine; refuse (and report) what it does not allow. */
+  private transition(w: Working, event: OrderLifecycleEvent, reason?: string): boolean {
+    const snap = w.actor.getSnapshot();
+    if (!snap.can(event)) {
+      this.deps.logger.error({ clientOrderId: w.order.clientOrderId, status: snap.value, event: event.type }, 'illegal order transition refused');
+      this.deps.hooks.onError('oms.transition', `${event.type} not allowed in ${snap.value} for ${w.order.clientOrderId}`);
+      return false;
+    }
+    w.actor.send(event);
+    const next = w.actor.getSnapshot();
+    w.order = {
+      ...w.order,
+      status: next.value,
+      brokerOrderId: next.context.brokerOrderId,
+      rejectReason: reason ?? w.order.rejectReason,
+      updatedAt: this.deps.clock.now(),
+    };
+    if (event.type !== 'FILLED' && event.type !== 'WRITTEN') this.afterChange(w);
+    return true;
+  }
+
+  private afterChange(w: Working, persist = true): void {
+    const order = w.order;
+    if (persist && order.status !== 'pending_submit') {
+      this.deps.writer.enqueue('updateOrder', (s) => s.updateOrder(order));
+    }
+    this.deps.bus.publish('order.updated', order);
+    if (isTerminal(order.status)) {
+      this.working.delete(order.clientOrderId);
+      w.actor.stop();
+      this.deps.hooks.onTerminal(order);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import type { Decimal} from './domain/money.js';
+import { ZERO, moneyFromNumber } from './domain/money.js';
+import type { Fill, Position, TradeTransaction } from './domain/orders.js';
+import { applyFill } from './domain/position.js';
+import { instrumentFromSymbol, multiplierOf, underlyingOf, type Instrument } from './domain/instrument.js';
+import type { HeldPosition } from './strategies/types.js';
+
+/** Prices for marking positions; the option mark model provides them. */
+export interface MarkSource {
+  lastPrice(symbol: string): number | undefined;
+  optionMark(instrument: Instrument & { kind: 'option' }, nowTs: number): number | undefined;
+}
+
+/**
+ * The engine's own book: cash, account positions and what each strategy holds.
+ * It is rebuilt from the store's trades at start (crash-only), and moved only by fills.
+ */
+export class Portfolio {
+  private cashBalance: Decimal;
+  private readonly positions = new Map<string, Position>();
+  /** strategyId → underlying → holding */
+  private readonly holdings = new Map<string, Map<string, HeldPosition>>();
+  private realized = ZERO;
+
+  constructor(initialCash: Decimal) {
+    this.cashBalance = initialCash;
+  }
+
+  get cash(): Decimal {
+    return this.cashBalance;
+  }
+
+  get realizedPnl(): Decimal {
+    return this.realized;
+  }
+
+  position(symbol: string): Position | undefined {
+    return this.positions.get(symbol);
+  }
+
+  allPositions(): Position[] {
+    return [...this.positions.values()];
+  }
+
+  holding(strategyId: string, underlying: string): HeldPosition | undefined {
+    return this.holdings.get(strategyId)?.get(underlying);
+  }
+
+  /** Book a fill; returns the account position after it and the P&L it realised. */
+  apply(fill: Fill, strategyId: string): { position: Position; realized: Decimal } {
+    const instrument = instrumentFromSymbol(fill.symbol);
+    const mult = multiplierOf(instrument);
+    const { position, realized } = applyFill(this.positions.get(fill.symbol), fill, mult);
+    this.positions.set(fill.symbol, position);
+    this.realized = this.realized.plus(realized);
+    const gross = fill.price.times(fill.quantity).times(mult);
+    this.cashBalance = (fill.side === 'buy' ? this.cashBalance.minus(gross) : this.cashBalance.plus(gross)).minus(fill.commission);
+    this.applyHolding(strategyId, instrument, fill);
+    return { position, realized };
+  }
+
+  private applyHolding(strategyId: string, instrument: Instrument, fill: Fill): void {
+    const underlying = underlyingOf(instrument);
+    let byUnderlying = this.holdings.get(strategyId);
+    if (!byUnderlying) {
+      byUnderlying = new Map();
+      this.holdings.set(strategyId, byUnderlying);
+    }
+    const held = byUnderlying.get(underlying);
+    const signed = fill.side === 'buy' ? fill.quantity : -fill.quantity;
+    if (!held || held.instrument.symbol !== instrument.symbol) {
+      if (held && held.quantity !== 0) {
+        // A strategy holds one instrument per underlying in this engine; a fill on a
+        // different contract replaces the view only once the old one is flat.
+        return;
+      }
+      byUnderlying.set(underlying, { instrument, quantity: signed, entryPrice: fill.price, entryTs: fill.ts });
+      return;
+    }
+    const qty = held.quantity + signed;
+    if (qty === 0) {
+      byUnderlying.delete(underlying);
+      return;
+    }
+    const adding = Math.sign(signed) === Math.sign(held.quantity);
+    const entryPrice = adding
+      ? held.entryPrice.times(Math.abs(held.quantity)).plus(fill.price.times(fill.quantity)).div(Math.abs(qty))
+      : held.entryPrice;
+    byUnderlying.set(underlying, { instrument, quantity: qty, entryPrice, entryTs: held.entryTs });
+  }
+
+  /** Rebuild from booked trades (in execution order), e.g. at start-up. */
+  static fromTrades(initialCash: Decimal, trades: readonly TradeTransaction[]): Portfolio {
+    const p = new Portfolio(initialCash);
+    for (const t of trades) {
+      p.apply(
+        { fillId: t.fillId, clientOrderId: t.clientOrderId, symbol: t.symbol, side: t.side === 'BUY' ? 'buy' : 'sell', quantity: t.quantity, price: t.price, commission: t.fees, ts: t.executedAt },
+        t.strategyId,
+      );
+    }
+    return p;
+  }
+
+  /** Cash plus every position at its mark; a position without a mark counts at cost. */
+  equity(marks: MarkSource, nowTs: number): Decimal {
+    let total = this.cashBalance;
+    for (const pos of this.positions.values()) {
+      if (pos.quantity === 0) continue;
+      const instrument = instrumentFromSymbol(pos.symbol);
+      const mark = instrument.kind === 'option' ? marks.optionMark(instrument, nowTs) : marks.lastPrice(pos.symbol);
+      const price = mark === undefined || !Number.isFinite(mark) ? pos.avgCost : moneyFromNumber(mark, 'mark', 4);
+      total = total.plus(price.times(pos.quantity).times(multiplierOf(instrument)));
+    }
+    return total;
+  }
+}

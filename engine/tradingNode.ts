@@ -1,0 +1,451 @@
+import { createActor, type Actor } from 'xstate';
+import type { Logger } from 'pino';
+import { strategyLifecycleMachine } from '../machines/strategyLifecycle.js';
+import { symbolLockMachine } from '../machines/symbolLock.js';
+import { circuitBreakerMachine } from '../machines/circuitBreaker.js';
+import { evaluateBreakerRules, DEFAULT_BREAKER_LIMITS, type BreakerLimits } from './risk/breakerRules.js';
+import type { Clock } from './domain/clock.js';
+import { ConflictError } from './domain/errors.js';
+import { Decimal, moneyFromNumber } from './domain/money.js';
+import { barProblem, type Bar } from './domain/market.js';
+import { multiplierOf, underlyingOf } from './domain/instrument.js';
+import type { Fill, Order } from './domain/orders.js';
+import { tradeFromFill } from './domain/position.js';
+import type { Broker, SimulatedVenue } from './domain/ports.js';
+import type { Signal, SignalRecord } from './domain/signal.js';
+import { nyParts } from './domain/session.js';
+import type { StrategyRules, StrategyView } from './strategies/types.js';
+import type { OptionMarkModel } from './market/optionMarks.js';
+import { MessageBus } from './bus.js';
+import { OrderManager } from './oms.js';
+import type { Portfolio} from './portfolio.js';
+import { type MarkSource } from './portfolio.js';
+import { validateSignal, DEFAULT_VALIDATOR_CONFIG, type ValidatorConfig } from './signals/validator.js';
+import { assessIntent, DEFAULT_RISK_LIMITS, type RiskLimits } from './risk/riskManager.js';
+import type { PersistenceWriter } from '../actors/persistenceWriter.js';
+import { clientOrderIdFor } from './ids.js';
+
+interface StrategySlot {
+  readonly rules: StrategyRules;
+  readonly lifecycle: Actor<typeof strategyLifecycleMachine>;
+  readonly view: StrategyView;
+  /** underlying → working client order ids */
+  readonly working: Map<string, Set<string>>;
+}
+
+export interface TradingNodeOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly venue: Broker & Partial<Pick<SimulatedVenue, 'onBar'>>;
+  readonly writer: PersistenceWriter;
+  readonly marks: OptionMarkModel;
+  readonly strategies: readonly StrategyRules[];
+  readonly portfolio: Portfolio;
+  readonly validator?: ValidatorConfig;
+  readonly riskLimits?: RiskLimits;
+  readonly breakerLimits?: BreakerLimits;
+  readonly lockQueueSize?: number;
+  readonly bus?: MessageBus;
+  /** Namespace of client order ids (see ids.ts). */
+  readonly idNamespace: string;
+}
+
+export interface NodeCounters {
+  bars: number;
+  barsRejected: number;
+  signals: number;
+  signalsRejected: number;
+  fills: number;
+  errors: number;
+}
+
+/**
+ * One trading node: the path data → strategy → validator → risk → breaker →
+ * symbol lock → OMS → broker → fill → portfolio → persistence and bus.
+ * Backtest and daemon use this same class; only the clock, the feed's pace
+ * and the store differ.
+ *
+ * The per-bar path is plain synchronous code (no actor hop per bar); machines
+ * receive events only when a lifecycle changes: a signal, an order event, HALT.
+ */
+export class TradingNode {
+  readonly bus: MessageBus;
+  readonly oms: OrderManager;
+  readonly counters: NodeCounters = { bars: 0, barsRejected: 0, signals: 0, signalsRejected: 0, fills: 0, errors: 0 };
+  readonly breaker: Actor<typeof circuitBreakerMachine>;
+  private readonly slots = new Map<string, StrategySlot>();
+  private readonly bySymbol = new Map<string, StrategySlot[]>();
+  private readonly locks = new Map<string, Actor<typeof symbolLockMachine>>();
+  /** requestId (signal id) → the signal waiting for its lock */
+  private readonly waitingForLock = new Map<string, { signal: Signal; score: number; threshold: number }>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly markSource: MarkSource;
+  private readonly errorTimes: number[] = [];
+  private lastTs = Number.NEGATIVE_INFINITY;
+  private currentDate = '';
+  private dayStartEquity: Decimal | null = null;
+  private peakEquity: Decimal;
+  private readonly equityCurve: Array<{ ts: number; equity: Decimal }> = [];
+  private trackEquity = true;
+  private warmingUp = false;
+
+  constructor(private readonly opts: TradingNodeOptions) {
+    this.bus = opts.bus ?? new MessageBus();
+    this.peakEquity = opts.portfolio.cash;
+    this.markSource = {
+      lastPrice: (s) => opts.marks.lastPrice(s),
+      optionMark: (c, ts) => {
+        const u = opts.marks.lastPrice(c.underlying);
+        return u === undefined ? undefined : opts.marks.price(c, ts, u);
+      },
+    };
+    this.oms = new OrderManager({
+      broker: opts.venue,
+      writer: opts.writer,
+      bus: this.bus,
+      clock: opts.clock,
+      logger: opts.logger,
+      idNamespace: opts.idNamespace,
+      hooks: {
+        onFill: (fill, order) => this.onFill(fill, order),
+        onTerminal: (order) => this.onOrderTerminal(order),
+        onError: (source, message) => this.recordError(source, message),
+      },
+    });
+    this.breaker = createActor(circuitBreakerMachine, { input: { scope: 'global' }, clock: opts.clock });
+    this.breaker.on('tripped', (e) => this.onBreakerTripped(e.reason, e.detail));
+    this.breaker.on('halfOpen', () => this.onBreakerHalfOpen());
+    this.breaker.on('closed', (e) => this.onBreakerClosed(e.by));
+    this.breaker.start();
+    for (const rules of opts.strategies) this.addStrategy(rules);
+  }
+
+  private addStrategy(rules: StrategyRules): void {
+    const lifecycle = createActor(strategyLifecycleMachine, { input: { strategyId: rules.id } });
+    const working = new Map<string, Set<string>>();
+    const view: StrategyView = {
+      now: () => this.opts.clock.now(),
+      equity: () => this.equity(),
+      holding: (u) => this.opts.portfolio.holding(rules.id, u),
+      hasWorkingOrder: (u) => (working.get(u)?.size ?? 0) > 0,
+    };
+    const slot: StrategySlot = { rules, lifecycle, view, working };
+    lifecycle.on('signal', (e) => this.onStrategySignal(slot, e.signal));
+    lifecycle.on('signalDropped', (e) => this.decide(e.signal, { score: e.signal.strength, threshold: 0, decision: 'rejected', reason: `strategy_${e.reason}`, clientOrderId: null }));
+    lifecycle.subscribe((s) => this.bus.publish('strategy.state', { strategyId: rules.id, state: String(s.value), reason: s.context.haltReason ?? null }));
+    lifecycle.start();
+    lifecycle.send({ type: 'START' });
+    this.slots.set(rules.id, slot);
+    for (const sym of rules.universe) {
+      const list = this.bySymbol.get(sym) ?? [];
+      list.push(slot);
+      this.bySymbol.set(sym, list);
+    }
+  }
+
+  strategyIds(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  strategyState(id: string): string | undefined {
+    const slot = this.slots.get(id);
+    return slot ? String(slot.lifecycle.getSnapshot().value) : undefined;
+  }
+
+  breakerState(): string {
+    return String(this.breaker.getSnapshot().value);
+  }
+
+  /** Bars before this time only warm indicators up (a restart resuming from its cursor). */
+  setWarmup(on: boolean): void {
+    this.warmingUp = on;
+  }
+
+  /** Turn off the equity curve (the pure throughput benchmark). */
+  setEquityTracking(on: boolean): void {
+    this.trackEquity = on;
+  }
+
+  /**
+   * The hot path. Returns a promise only when the bar started asynchronous work
+   * (an order being persisted and sent), so a replay can await exactly then.
+   */
+  onBar(bar: Bar): Promise<void> | undefined {
+    const problem = barProblem(bar);
+    if (problem) {
+      this.counters.barsRejected++;
+      this.opts.logger.warn({ symbol: bar.symbol, ts: bar.ts, field: problem.field }, `bar rejected: ${problem.message}`);
+      this.bus.publish('bar.rejected', { bar, field: problem.field, message: problem.message });
+      return undefined;
+    }
+    this.counters.bars++;
+    if (bar.ts !== this.lastTs) this.onNewTime(bar.ts);
+    this.opts.marks.onBar(bar);
+    if (!this.warmingUp) this.opts.venue.onBar?.(bar);
+    const slots = this.bySymbol.get(bar.symbol);
+    if (slots !== undefined) {
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i]!;
+        if (slot.rules.timeframe !== bar.timeframe) continue;
+        const signal = slot.rules.onBar(bar, slot.view);
+        if (signal !== null && !this.warmingUp) {
+          this.counters.signals++;
+          slot.lifecycle.send({ type: 'SIGNAL', signal });
+        }
+      }
+    }
+    return this.pending.size > 0 ? this.idle() : undefined;
+  }
+
+  /** Wait until every asynchronous step started so far (and any it started) is done. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.opts.writer.flush();
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((e: unknown) => this.recordError('pipeline', e instanceof Error ? e.message : String(e))).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  private onNewTime(ts: number): void {
+    if (this.trackEquity && this.lastTs !== Number.NEGATIVE_INFINITY) {
+      this.equityCurve.push({ ts: this.lastTs, equity: this.equity() });
+    }
+    this.lastTs = ts;
+    if (this.warmingUp) return;
+    const date = nyParts(ts).date;
+    if (date !== this.currentDate) {
+      this.currentDate = date;
+      this.dayStartEquity = this.equity();
+    }
+    this.checkBreaker();
+  }
+
+  equity(): Decimal {
+    return this.opts.portfolio.equity(this.markSource, this.opts.clock.now());
+  }
+
+  equityHistory(): ReadonlyArray<{ ts: number; equity: Decimal }> {
+    return this.equityCurve;
+  }
+
+  /** Close the equity curve at the last bar (backtests call this at the end). */
+  finishEquityCurve(): void {
+    if (this.trackEquity && this.lastTs !== Number.NEGATIVE_INFINITY) this.equityCurve.push({ ts: this.lastTs, equity: this.equity() });
+  }
+
+  private onStrategySignal(slot: StrategySlot, signal: Signal): void {
+    const v = validateSignal(signal, this.opts.validator ?? DEFAULT_VALIDATOR_CONFIG);
+    if (!v.accepted) {
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: v.reason, clientOrderId: null });
+      return;
+    }
+    if (this.breakerState() === 'open') {
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: 'breaker_open', clientOrderId: null });
+      return;
+    }
+    const underlying = underlyingOf(signal.intent.instrument);
+    const lock = this.lockFor(underlying);
+    this.waitingForLock.set(signal.id, { signal, score: v.score, threshold: v.threshold });
+    lock.send({ type: 'ACQUIRE', ownerId: slot.rules.id, requestId: signal.id });
+  }
+
+  private lockFor(symbol: string): Actor<typeof symbolLockMachine> {
+    let lock = this.locks.get(symbol);
+    if (!lock) {
+      lock = createActor(symbolLockMachine, { input: { symbol, maxQueue: this.opts.lockQueueSize ?? 8 } });
+      lock.on('granted', (e) => this.onLockGranted(e.requestId));
+      lock.on('rejected', (e) => {
+        const w = this.waitingForLock.get(e.requestId);
+        if (!w) return;
+        this.waitingForLock.delete(e.requestId);
+        this.decide(w.signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: `lock_${e.reason}`, clientOrderId: null });
+      });
+      lock.start();
+      this.locks.set(symbol, lock);
+    }
+    return lock;
+  }
+
+  private onLockGranted(requestId: string): void {
+    const w = this.waitingForLock.get(requestId);
+    if (!w) return;
+    this.waitingForLock.delete(requestId);
+    const { signal } = w;
+    const slot = this.slots.get(signal.strategyId);
+    const underlying = underlyingOf(signal.intent.instrument);
+    const release = () => this.lockFor(underlying).send({ type: 'RELEASE', ownerId: signal.strategyId });
+    // Re-check at grant time: the breaker may have tripped while this waited.
+    if (!slot || this.breakerState() === 'open' || String(slot.lifecycle.getSnapshot().value) !== 'running') {
+      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: this.breakerState() === 'open' ? 'breaker_open' : 'strategy_not_running', clientOrderId: null });
+      release();
+      return;
+    }
+    const instrument = signal.intent.instrument;
+    const held = this.opts.portfolio.holding(signal.strategyId, underlying);
+    const unit = instrument.kind === 'option' ? this.markSource.optionMark(instrument, this.opts.clock.now()) : this.opts.marks.lastPrice(instrument.symbol);
+    const risk = assessIntent(
+      signal.intent,
+      {
+        equity: this.equity(),
+        cash: this.opts.portfolio.cash,
+        unitPrice: unit === undefined || !Number.isFinite(unit) ? new Decimal(0) : moneyFromNumber(unit, 'unitPrice', 4),
+        multiplier: multiplierOf(instrument),
+        heldQuantity: held && held.instrument.symbol === instrument.symbol ? held.quantity : 0,
+        openPositions: this.opts.portfolio.allPositions().filter((p) => p.quantity !== 0).length,
+      },
+      this.opts.riskLimits ?? DEFAULT_RISK_LIMITS,
+    );
+    if (!risk.approved) {
+      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: risk.reason, clientOrderId: null });
+      release();
+      return;
+    }
+    const clientOrderId = clientOrderIdFor(this.opts.idNamespace, signal.id);
+    let set = slot.working.get(underlying);
+    if (!set) {
+      set = new Set();
+      slot.working.set(underlying, set);
+    }
+    set.add(clientOrderId);
+    this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'accepted', reason: risk.resized ? 'accepted_resized' : 'accepted', clientOrderId });
+    this.track(
+      this.oms.place(risk.intent, signal.id).then((order) => {
+        if (order === null) {
+          set.delete(clientOrderId);
+          release();
+        }
+      }),
+    );
+  }
+
+  private decide(signal: Signal, d: Pick<SignalRecord, 'score' | 'threshold' | 'decision' | 'reason' | 'clientOrderId'>): void {
+    if (d.decision === 'rejected') this.counters.signalsRejected++;
+    const record: SignalRecord = {
+      // Namespaced like client order ids, so runs sharing a database never collide.
+      signalId: `${this.opts.idNamespace}:${signal.id}`,
+      strategyId: signal.strategyId,
+      symbol: signal.symbol,
+      kind: signal.kind,
+      ts: signal.ts,
+      strength: signal.strength,
+      features: signal.features,
+      ...d,
+    };
+    this.opts.writer.enqueue('recordSignal', async (s) => {
+      try {
+        await s.recordSignal(record);
+      } catch (e) {
+        // A restart that re-reads the bars of an unfinished timestamp decides the same signal again.
+        if (!(e instanceof ConflictError)) throw e;
+      }
+    });
+    this.bus.publish('signal.decided', record);
+  }
+
+  private onFill(fill: Fill, order: Order): void {
+    this.counters.fills++;
+    const { position } = this.opts.portfolio.apply(fill, order.strategyId);
+    const trade = tradeFromFill(fill, order.strategyId, multiplierOf(order.instrument));
+    this.opts.writer.enqueue('recordFill', (s) => s.recordFill(fill, order, position, trade));
+    this.bus.publish('fill.booked', { fill, order, position });
+    // A fill is the probe a half-open breaker waits for.
+    if (this.breakerState() === 'halfOpen') this.breaker.send({ type: 'PROBE_SUCCEEDED' });
+    this.checkBreaker();
+  }
+
+  private onOrderTerminal(order: Order): void {
+    const underlying = underlyingOf(order.instrument);
+    const slot = this.slots.get(order.strategyId);
+    slot?.working.get(underlying)?.delete(order.clientOrderId);
+    this.lockFor(underlying).send({ type: 'RELEASE', ownerId: order.strategyId });
+  }
+
+  private recordError(source: string, message: string): void {
+    this.counters.errors++;
+    this.errorTimes.push(this.opts.clock.now());
+    if (this.errorTimes.length > 1000) this.errorTimes.splice(0, this.errorTimes.length - 1000);
+    this.bus.publish('engine.error', { source, message });
+    this.opts.logger.error({ source }, message);
+    if (this.breakerState() === 'halfOpen') this.breaker.send({ type: 'PROBE_FAILED' });
+    this.checkBreaker();
+  }
+
+  private checkBreaker(): void {
+    if (this.breakerState() !== 'closed') return;
+    const equity = this.equity();
+    if (equity.gt(this.peakEquity)) this.peakEquity = equity;
+    const trip = evaluateBreakerRules(
+      {
+        now: this.opts.clock.now(),
+        equity,
+        dayStartEquity: this.dayStartEquity ?? equity,
+        peakEquity: this.peakEquity,
+        errorTimes: this.errorTimes,
+      },
+      this.opts.breakerLimits ?? DEFAULT_BREAKER_LIMITS,
+    );
+    if (trip) this.breaker.send({ type: 'TRIP', reason: trip.reason, detail: trip.detail });
+  }
+
+  private onBreakerTripped(reason: string, detail: string): void {
+    this.opts.logger.warn({ reason, detail }, 'global circuit breaker tripped: halting strategies and cancelling working orders');
+    this.bus.publish('breaker.state', { scope: 'global', state: 'open', reason });
+    for (const slot of this.slots.values()) slot.lifecycle.send({ type: 'HALT', reason: `breaker:${reason}`, source: 'global_breaker' });
+    this.track(this.oms.cancelAll());
+  }
+
+  /**
+   * Half-open: strategies the breaker halted may trade again so that a probe
+   * can happen; the first fill closes the breaker, the next error re-opens it.
+   */
+  private onBreakerHalfOpen(): void {
+    this.opts.logger.info('global circuit breaker half-open: resuming breaker-halted strategies for a probe');
+    this.bus.publish('breaker.state', { scope: 'global', state: 'halfOpen', reason: null });
+    this.resumeBreakerHalted();
+  }
+
+  private onBreakerClosed(by: string): void {
+    // The drawdown that tripped it has been acknowledged: measure the next one from here.
+    this.peakEquity = this.equity();
+    this.opts.logger.info({ by }, 'global circuit breaker closed');
+    this.bus.publish('breaker.state', { scope: 'global', state: 'closed', reason: null });
+    this.resumeBreakerHalted();
+  }
+
+  private resumeBreakerHalted(): void {
+    for (const slot of this.slots.values()) {
+      if (slot.lifecycle.getSnapshot().context.haltSource === 'global_breaker') slot.lifecycle.send({ type: 'RESUME' });
+    }
+  }
+
+  /** Operator commands (also used by tests). */
+  haltStrategy(id: string, reason: string): boolean {
+    const slot = this.slots.get(id);
+    if (!slot) return false;
+    slot.lifecycle.send({ type: 'HALT', reason, source: 'operator' });
+    return true;
+  }
+
+  resumeStrategy(id: string): boolean {
+    const slot = this.slots.get(id);
+    if (!slot) return false;
+    slot.lifecycle.send({ type: 'RESUME' });
+    return true;
+  }
+
+  resetBreaker(by: string): void {
+    this.breaker.send({ type: 'RESET', by });
+  }
+
+  async stop(): Promise<void> {
+    await this.idle();
+    for (const slot of this.slots.values()) {
+      slot.lifecycle.send({ type: 'STOP' });
+      slot.lifecycle.stop();
+    }
+    for (const lock of this.locks.values()) lock.stop();
+    this.breaker.stop();
+  }
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { TradingNode } from '../../engine/tradingNode.js';
+import { Portfolio } from '../../engine/portfolio.js';
+import { OptionMarkModel } from '../../engine/market/optionMarks.js';
+import { SimulatedClock } from '../../engine/domain/clock.js';
+import { Decimal } from '../../engine/domain/money.js';
+import { equity } from '../../engine/domain/instrument.js';
+import type { Bar } from '../../engine/domain/market.js';
+import type { Order } from '../../engine/domain/orders.js';
+import type { Signal } from '../../engine/domain/signal.js';
+import type { StrategyRules, StrategyView } from '../../engine/strategies/types.js';
+import { PaperBroker } from '../../actors/brokers/paperBroker.js';
+import { PersistenceWriter } from '../../actors/persistenceWriter.js';
+import { InMemoryStore } from '../../persistence/memoryStore.js';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2025, 0, 6, 21, 0);
+const silent = pino({ enabled: false });
+
+function bar(symbol: string, day: number, price: number, over: Partial<Bar> = {}): Bar {
+  return { symbol, timeframe: '1d', ts: T0 + day * DAY, open: price, high: price + 1, low: price - 1, close: price, volume: 1_000_000, ...over };
+}
+
+/** A strategy double: raises the scripted signal on the given day. */
+function scripted(id: string, symbol: string, plan: Record<number, { side: 'buy' | 'sell'; qty: number; strength?: number }>): StrategyRules {
+  return {
+    id,
+    universe: [symbol],
+    timeframe: '1d',
+    onBar(b: Bar, _view: StrategyView): Signal | null {
+      const day = Math.round((b.ts - T0) / DAY);
+      const step = plan[day];
+      if (!step) return null;
+      return {
+        id: `${id}:${symbol}:${b.ts}:${step.side}`,
+        strategyId: id,
+        symbol,
+        kind: step.side === 'buy' ? 'entry' : 'exit',
+        ts: b.ts,
+        strength: step.strength ?? 80,
+        reason: 'scripted',
+        intent: { strategyId: id, instrument: equity(symbol), side: step.side, quantity: step.qty, type: 'market', limitPrice: null, reason: 'scripted', signalId: null },
+        features: {},
+      };
+    },
+  };
+}
+
+/** Records the order of store writes and broker submits, to prove write-ahead. */
+class RecordingStore extends InMemoryStore {
+  constructor(private readonly journal: string[]) {
+    super();
+  }
+  override async insertOrder(order: Order): Promise<void> {
+    await super.insertOrder(order);
+    this.journal.push(`insert:${order.clientOrderId}:${order.status}`);
+  }
+}
+
+function setup(strategies: StrategyRules[], cash = '100000') {
+  const journal: string[] = [];
+  const clock = new SimulatedClock(T0 - 1);
+  const store = new RecordingStore(journal);
+  const writer = new PersistenceWriter(store, silent);
+  const marks = new OptionMarkModel();
+  const venue = new PaperBroker({ clock, config: { initialCash: cash, slippageBps: 0 }, optionPrice: () => 1 });
+  const submit = venue.submit.bind(venue);
+  venue.submit = (o: Order) => {
+    journal.push(`submit:${o.clientOrderId}`);
+    return submit(o);
+  };
+  const portfolio = new Portfolio(new Decimal(cash));
+  const node = new TradingNode({
+    clock,
+    logger: silent,
+    venue,
+    writer,
+    marks,
+    strategies,
+    portfolio,
+    idNamespace: 'test',
+    riskLimits: { maxPositionPct: {}, defaultMaxPositionPct: 0.95, maxOpenPositions: 5 },
+  });
+  const run = async (bars: Bar[]) => {
+    for (const b of bars) {
+      clock.set(Math.max(clock.now(), b.ts));
+      await node.onBar(b);
+    }
+    await node.idle();
+  };
+  return { clock, store, node, run, journal, portfolio };
+}
+
+describe('TradingNode: one tick through the whole pipeline', () => {
+  it('persists the order in pending_submit before the broker sees it, then books the next-open fill', async () => {
+    const t = setup([scripted('s1', 'AAPL', { 1: { side: 'buy', qty: 10 } })]);
+    await t.run([bar('AAPL', 0, 100), bar('AAPL', 1, 100), bar('AAPL', 2, 105)]);
+    const [order] = await t.store.listOrders();
+    expect(order).toBeDefined();
+    expect(t.journal.indexOf(`insert:${order!.clientOrderId}:pending_submit`)).toBeLessThan(t.journal.indexOf(`submit:${order!.clientOrderId}`));
+    expect(order!.status).toBe('filled');
+    expect(order!.avgFillPrice!.toFixed()).toBe('105');
+    const fills = await t.store.listFills(order!.clientOrderId);
+    expect(fills).toHaveLength(1);
+    const [pos] = await t.store.listPositions();
+    expect(pos).toMatchObject({ symbol: 'AAPL', quantity: 10 });
+    const trades = await t.store.listTrades();
+    expect(trades.map((x) => x.side)).toEqual(['BUY']);
+    const signals = await t.store.listSignals();
+    expect(signals[0]).toMatchObject({ decision: 'accepted', clientOrderId: order!.clientOrderId });
+    expect(t.portfolio.cash.toFixed()).toBe(new Decimal(100000).minus(1050).minus(1).toFixed());
+  });
+
+  it('rejects a bad bar with a logged reason, keeps running and loses nothing', async () => {
+    const t = setup([scripted('s1', 'AAPL', { 2: { side: 'buy', qty: 5 } })]);
+    const rejected: string[] = [];
+    t.node.bus.subscribe('bar.rejected', (m) => rejected.push(m.field));
+    await t.run([bar('AAPL', 0, 100), bar('AAPL', 1, 100, { high: 90, low: 95 }), bar('AAPL', 2, 100, { volume: -1 }), bar('AAPL', 2.5, 100), bar('AAPL', 3, 101)]);
+    expect(rejected).toEqual(['high', 'volume']);
+    expect(t.node.counters.barsRejected).toBe(2);
+    expect(t.node.counters.bars).toBe(3);
+  });
+
+  it('records a signal below its threshold as rejected and places nothing', async () => {
+    const t = setup([scripted('s1', 'AAPL', { 1: { side: 'buy', qty: 5, strength: 10 } })]);
+    await t.run([bar('AAPL', 0, 100), bar('AAPL', 1, 100), bar('AAPL', 2, 100)]);
+    expect(await t.store.listOrders()).toHaveLength(0);
+    expect((await t.store.listSignals())[0]).toMatchObject({ decision: 'rejected', reason: 'below_threshold' });
+  });
+
+  it('serialises two strategies on one symbol through the lock', async () => {
+    const t = setup([scripted('a', 'MSFT', { 1: { side: 'buy', qty: 5 } }), scripted('b', 'MSFT', { 1: { side: 'buy', qty: 7 } })]);
+    const working: number[] = [];
+    t.node.bus.subscribe('order.updated', () => working.push(t.node.oms.workingOrders().filter((o) => o.symbol === 'MSFT').length));
+    await t.run([bar('MSFT', 0, 50), bar('MSFT', 1, 50), bar('MSFT', 2, 51), bar('MSFT', 3, 52)]);
+    const orders = await t.store.listOrders();
+    expect(orders.map((o) => o.strategyId)).toEqual(['a', 'b']);
+    expect(orders.every((o) => o.status === 'filled')).toBe(true);
+    expect(Math.max(...working)).toBe(1);
+    // b's order was created only after a's was filled.
+    expect(orders[1]!.createdAt).toBeGreaterThanOrEqual(orders[0]!.updatedAt);
+  });
+
+  it('trips the breaker on a drawdown: halts strategies, refuses new intents', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 }, 4: { side: 'buy', qty: 1 } })], '10000');
+    const states: string[] = [];
+    t.node.bus.subscribe('breaker.state', (m) => states.push(m.state));
+    // Bought near 100 with most of the account, then the price halves.
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 50), bar('TSLA', 4, 50)]);
+    expect(states[0]).toBe('open');
+    expect(t.node.strategyState('s1')).toBe('halted');
+    const decisions = await t.store.listSignals();
+    expect(decisions.at(-1)).toMatchObject({ decision: 'rejected' });
+    expect(decisions.at(-1)!.reason).toMatch(/breaker|halted/);
+    // An operator reset closes it and resumes the breaker-halted strategy.
+    t.node.resetBreaker('operator');
+    expect(t.node.breakerState()).toBe('closed');
+    expect(t.node.strategyState('s1')).toBe('running');
+  });
+});
