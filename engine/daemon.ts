@@ -1,0 +1,212 @@
+import { mkdir } from 'node:fs/promises';
+import { createActor, fromPromise } from 'xstate';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { engineRootMachine } from '../machines/engineRoot.js';
+import type { EngineConfig } from './config.js';
+import { SimulatedClock } from './domain/clock.js';
+import { DataError, errorMessage } from './domain/errors.js';
+import { money } from './domain/money.js';
+import { OPEN_ORDER_STATUSES } from './domain/orders.js';
+import type { Bar, Timeframe } from './domain/market.js';
+import { loadBars, bundledDataRoot } from './market/barLoader.js';
+import { OptionMarkModel } from './market/optionMarks.js';
+import { createStrategy } from './strategies/registry.js';
+import { TradingNode } from './tradingNode.js';
+import { Portfolio } from './portfolio.js';
+import { createPaperVenue } from './paperVenue.js';
+import { startGateway } from './gateway/server.js';
+import type { Readiness } from './gateway/health.js';
+import { PersistenceWriter } from '../actors/persistenceWriter.js';
+import { createReplayFeed } from '../actors/feeds/replayFeed.js';
+import { openDatabase, type Database } from '../persistence/database.js';
+
+/** Key of the replay cursor in engine_state: the last bar time fully processed. */
+export const REPLAY_CURSOR_KEY = 'replay.cursor';
+
+interface Running {
+  db?: Database;
+  node?: TradingNode;
+  writer?: PersistenceWriter;
+  gateway?: FastifyInstance;
+  feed?: ReturnType<typeof createReplayFeed>;
+  feedDone?: Promise<unknown>;
+  cursor: number;
+}
+
+/**
+ * The daemon: one engine root actor runs migrate → reconcile → start trading,
+ * and shutdown on STOP. Crash-only: start-up after a crash and after a clean
+ * stop are the same path (reconcile open orders, rebuild the book from the
+ * store's trades, warm indicators up to the persisted cursor, then continue).
+ */
+export async function runDaemon(config: EngineConfig, logger: Logger): Promise<number> {
+  const readiness: Readiness = { databaseMigrated: false, feedRunning: false, stopping: false };
+  const r: Running = { cursor: Number.NEGATIVE_INFINITY };
+  const clock = new SimulatedClock(0);
+  const marks = new OptionMarkModel();
+  let bars: Bar[] = [];
+
+  const persistCursor = (ts: number) => {
+    if (!r.writer || !(ts > r.cursor)) return;
+    r.cursor = ts;
+    const value = String(ts);
+    r.writer.enqueue('replayCursor', (s) => s.setState(REPLAY_CURSOR_KEY, value));
+  };
+
+  /**
+   * A corrupt or missing data file costs its symbol, not the daemon: it is
+   * logged (file, line, field) and the other symbols trade on.
+   */
+  const loadUsableBars = async (symbols: readonly string[], timeframe: Timeframe): Promise<Bar[]> => {
+    const roots = [config.dataDir, bundledDataRoot()];
+    const all: Bar[] = [];
+    for (const symbol of symbols) {
+      try {
+        all.push(...(await loadBars({ roots, symbols: [symbol], timeframe, from: config.replayFrom, to: config.replayTo })));
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+        logger.error({ symbol, ...e.location, err: e.message }, 'market data rejected; this symbol is not replayed');
+      }
+    }
+    return all.sort((a, b) => a.ts - b.ts || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  };
+
+  const root = engineRootMachine.provide({
+    actors: {
+      migrate: fromPromise<unknown>(async () => {
+        await mkdir(config.dataDir, { recursive: true });
+        r.db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, migrate: true });
+        readiness.databaseMigrated = true;
+        logger.info({ database: r.db.kind, target: r.db.target }, 'database migrated');
+      }),
+      reconcile: fromPromise<unknown>(async () => {
+        const db = r.db!;
+        const store = db.store;
+        const strategies = config.strategies.map((id) => createStrategy(id, { marks }, 'WSB_STRATEGIES'));
+        const trades = await store.listTrades();
+        const portfolio = Portfolio.fromTrades(money(config.initialCash, 'WSB_INITIAL_CASH'), trades);
+        const venue = createPaperVenue({ clock, marks, initialCash: portfolio.cash, seed: config.seed, initialPositions: portfolio.allPositions(), logger });
+        r.writer = new PersistenceWriter(store, logger.child({ component: 'persistence' }), (what, e) =>
+          logger.error({ what, err: errorMessage(e) }, 'persistence failure'),
+        );
+        const node = new TradingNode({ clock, logger, venue, writer: r.writer, marks, strategies, portfolio, idNamespace: 'daemon' });
+        r.node = node;
+        // Orders that were working when the last run ended: adopt, then ask the broker.
+        const open = await store.listOrders({ status: OPEN_ORDER_STATUSES });
+        for (const order of open) {
+          node.oms.adopt(order);
+          node.oms.reconcileWith(order.clientOrderId, await venue.getOrder(order.clientOrderId));
+        }
+        await node.idle();
+        const cursorText = await store.getState(REPLAY_CURSOR_KEY);
+        r.cursor = cursorText === null ? Number.NEGATIVE_INFINITY : Number(cursorText);
+        const symbols = [...new Set(strategies.flatMap((s) => s.universe))].sort();
+        const timeframe = strategies[0]?.timeframe ?? '1d';
+        bars = await loadUsableBars(symbols, timeframe);
+        // Warm indicators on what was already traded, without trading it again.
+        node.setWarmup(true);
+        let warmed = 0;
+        for (const bar of bars) {
+          if (bar.ts > r.cursor) break;
+          clock.set(Math.max(clock.now(), bar.ts));
+          // Warm-up starts no asynchronous work (no venue, no signals acted on).
+          void node.onBar(bar);
+          warmed++;
+        }
+        node.setWarmup(false);
+        logger.info(
+          { openOrders: open.length, trades: trades.length, cash: portfolio.cash.toFixed(2), warmedBars: warmed, remainingBars: bars.length - warmed },
+          'reconciled with the broker and the store',
+        );
+      }),
+      startTrading: fromPromise<unknown>(async () => {
+        const node = r.node!;
+        const started = await startGateway({ host: config.host, port: config.port, logger, store: r.db!.store, readiness });
+        r.gateway = started.app;
+        logger.info({ host: config.host, port: started.port }, 'gateway listening');
+        const feed = createReplayFeed({ bars, clock, paceMs: config.replayPaceMs, startAfterTs: Number.isFinite(r.cursor) ? r.cursor : undefined });
+        r.feed = feed;
+        readiness.feedRunning = true;
+        let lastTs = r.cursor;
+        r.feedDone = feed
+          .run((bar) => {
+            // The cursor moves only when a bar time is complete, so a restart never skips half a timestamp.
+            if (bar.ts !== lastTs && lastTs > Number.NEGATIVE_INFINITY) persistCursor(lastTs);
+            lastTs = bar.ts;
+            return node.onBar(bar);
+          })
+          .then(async (result) => {
+            await node.idle();
+            if (!result.stopped) {
+              persistCursor(lastTs);
+              logger.info({ delivered: result.delivered, orders: node.oms.placedCount, fills: node.counters.fills }, 'replay complete; daemon idle');
+            }
+            return result;
+          })
+          .catch((e: unknown) => {
+            readiness.feedRunning = false;
+            logger.error({ err: errorMessage(e) }, 'market data feed failed');
+            actor.send({ type: 'CHILD_FAILED', childId: 'feed', error: e });
+          });
+      }),
+      shutdown: fromPromise<unknown>(async () => {
+        readiness.stopping = true;
+        r.feed?.stop();
+        await r.feedDone;
+        if (r.node) await r.node.stop();
+        await r.writer?.flush();
+        await r.gateway?.close();
+        await r.db?.close();
+      }),
+    },
+    actions: {
+      restartChild: (_args, params) => {
+        logger.warn({ childId: params.childId, attempt: params.attempt }, 'restarting child');
+      },
+    },
+  });
+
+  const actor = createActor(root, { input: {} });
+  const done = new Promise<number>((resolve) => {
+    actor.subscribe({
+      next: (s) => {
+        if (s.status === 'done') resolve(0);
+      },
+      error: (e) => {
+        logger.error({ err: errorMessage(e) }, 'engine root failed');
+        resolve(1);
+      },
+    });
+    actor.on('failed', (e) => {
+      logger.error({ err: e.error }, 'engine failed; stopping');
+      failed = true;
+      actor.send({ type: 'STOP' });
+    });
+  });
+  let failed = false;
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal: sig }, 'second signal while stopping; still flushing');
+      return;
+    }
+    signalled = true;
+    logger.info({ signal: sig }, 'stopping');
+    const timer = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    actor.send({ type: 'STOP' });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  actor.start();
+  actor.send({ type: 'START' });
+  const code = await done;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  logger.info({ exitCode: failed ? 1 : code }, 'stopped');
+  return failed ? 1 : code;
+}
