@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { TradingStore } from '../engine/domain/ports.js';
-import { errorMessage } from '../engine/domain/errors.js';
+import { ConflictError, errorMessage } from '../engine/domain/errors.js';
 
 /**
  * The persistence writer: every write goes through one serial queue, so rows
@@ -24,6 +24,8 @@ export class PersistenceWriter {
       try {
         return await write(this.store);
       } catch (e) {
+        // A uniqueness conflict is an answer the caller handles (an order or signal already recorded).
+        if (e instanceof ConflictError) throw e;
         this.failures++;
         this.logger.error({ what, err: errorMessage(e) }, 'persistence write failed');
         this.onFailure(what, e);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
+import { availableStrategies } from './strategies/registry.js';
 
 /**
  * Configuration comes from the environment only (documented in .env.example).
@@ -36,7 +37,7 @@ export const envSchema = z.object({
   WSB_REPLAY_PACE_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).min(0).max(60_000).default(0),
   WSB_REPLAY_FROM: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
   WSB_REPLAY_TO: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
-  WSB_SEED: z.coerce.number({ message: 'must be an integer' }).int('must be an integer').default(42),
+  WSB_SEED: z.coerce.number({ message: 'must be an integer' }).int('must be an integer').min(0).max(2 ** 31 - 1).default(42),
   WSB_SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(100).max(600_000).default(15_000),
 });
 
@@ -85,6 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   }
   if (!isLoopback(e.WSB_HOST) && !e.WSB_API_TOKEN) {
     throw new ConfigError('WSB_API_TOKEN', `required when the gateway binds to a non-loopback address (WSB_HOST=${e.WSB_HOST})`);
+  }
+  if (e.WSB_STRATEGIES.length === 0) throw new ConfigError('WSB_STRATEGIES', 'must name at least one strategy');
+  for (const id of e.WSB_STRATEGIES) {
+    if (!availableStrategies().includes(id)) {
+      throw new ConfigError('WSB_STRATEGIES', `unknown or unavailable strategy ${JSON.stringify(id)}; available: ${availableStrategies().join(', ')}`);
+    }
   }
   if (e.WSB_REPLAY_FROM && e.WSB_REPLAY_TO && e.WSB_REPLAY_FROM > e.WSB_REPLAY_TO) {
     throw new ConfigError('WSB_REPLAY_FROM', 'must not be after WSB_REPLAY_TO');

@@ -72,15 +72,57 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
     return all.sort((a, b) => a.ts - b.ts || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   };
 
+  /**
+   * Start (or, under supervision, restart) the replay from the persisted cursor.
+   * Bars of a timestamp that was not finished are read again; their signals map
+   * to the same client order ids, so nothing is placed twice.
+   */
+  const startFeed = (): void => {
+    const node = r.node!;
+    const feed = createReplayFeed({ bars, clock, paceMs: config.replayPaceMs, startAfterTs: Number.isFinite(r.cursor) ? r.cursor : undefined });
+    r.feed = feed;
+    readiness.feedRunning = true;
+    let lastTs = r.cursor;
+    r.feedDone = feed
+      .run((bar) => {
+        // The cursor moves only when a bar time is complete, so a restart never skips half a timestamp.
+        if (bar.ts !== lastTs && lastTs > Number.NEGATIVE_INFINITY) persistCursor(lastTs);
+        lastTs = bar.ts;
+        return node.onBar(bar);
+      })
+      .then(async (result) => {
+        await node.idle();
+        if (!result.stopped) {
+          persistCursor(lastTs);
+          actor.send({ type: 'CHILD_HEALTHY', childId: 'feed' });
+          logger.info({ delivered: result.delivered, orders: node.oms.placedCount, fills: node.counters.fills }, 'replay complete; daemon idle');
+        }
+        return result;
+      })
+      .catch((e: unknown) => {
+        readiness.feedRunning = false;
+        logger.error({ err: errorMessage(e), position: feed.position }, 'market data feed failed');
+        actor.send({ type: 'CHILD_FAILED', childId: 'feed', error: e });
+      });
+  };
+
+  /** Start-up work in flight, so a stop during start-up waits for it before closing what it opened. */
+  let startup: Promise<unknown> = Promise.resolve();
+  const tracked = <T>(work: () => Promise<T>): Promise<T> => {
+    const p = work();
+    startup = p.catch(() => undefined);
+    return p;
+  };
+
   const root = engineRootMachine.provide({
     actors: {
-      migrate: fromPromise<unknown>(async () => {
+      migrate: fromPromise<unknown>(() => tracked(async () => {
         await mkdir(config.dataDir, { recursive: true });
         r.db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, migrate: true });
         readiness.databaseMigrated = true;
         logger.info({ database: r.db.kind, target: r.db.target }, 'database migrated');
-      }),
-      reconcile: fromPromise<unknown>(async () => {
+      })),
+      reconcile: fromPromise<unknown>(() => tracked(async () => {
         const db = r.db!;
         const store = db.store;
         const strategies = config.strategies.map((id) => createStrategy(id, { marks }, 'WSB_STRATEGIES'));
@@ -96,7 +138,8 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         const open = await store.listOrders({ status: OPEN_ORDER_STATUSES });
         for (const order of open) {
           node.oms.adopt(order);
-          node.oms.reconcileWith(order.clientOrderId, await venue.getOrder(order.clientOrderId));
+          // The paper venue keeps its book in memory, so after a restart it knows none of them.
+          await node.oms.reconcileWith(order.clientOrderId, await venue.getOrder(order.clientOrderId), { resubmitUnknown: true });
         }
         await node.idle();
         const cursorText = await store.getState(REPLAY_CURSOR_KEY);
@@ -119,39 +162,16 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
           { openOrders: open.length, trades: trades.length, cash: portfolio.cash.toFixed(2), warmedBars: warmed, remainingBars: bars.length - warmed },
           'reconciled with the broker and the store',
         );
-      }),
+      })),
       startTrading: fromPromise<unknown>(async () => {
-        const node = r.node!;
         const started = await startGateway({ host: config.host, port: config.port, logger, store: r.db!.store, readiness });
         r.gateway = started.app;
         logger.info({ host: config.host, port: started.port }, 'gateway listening');
-        const feed = createReplayFeed({ bars, clock, paceMs: config.replayPaceMs, startAfterTs: Number.isFinite(r.cursor) ? r.cursor : undefined });
-        r.feed = feed;
-        readiness.feedRunning = true;
-        let lastTs = r.cursor;
-        r.feedDone = feed
-          .run((bar) => {
-            // The cursor moves only when a bar time is complete, so a restart never skips half a timestamp.
-            if (bar.ts !== lastTs && lastTs > Number.NEGATIVE_INFINITY) persistCursor(lastTs);
-            lastTs = bar.ts;
-            return node.onBar(bar);
-          })
-          .then(async (result) => {
-            await node.idle();
-            if (!result.stopped) {
-              persistCursor(lastTs);
-              logger.info({ delivered: result.delivered, orders: node.oms.placedCount, fills: node.counters.fills }, 'replay complete; daemon idle');
-            }
-            return result;
-          })
-          .catch((e: unknown) => {
-            readiness.feedRunning = false;
-            logger.error({ err: errorMessage(e) }, 'market data feed failed');
-            actor.send({ type: 'CHILD_FAILED', childId: 'feed', error: e });
-          });
+        startFeed();
       }),
       shutdown: fromPromise<unknown>(async () => {
         readiness.stopping = true;
+        await startup;
         r.feed?.stop();
         await r.feedDone;
         if (r.node) await r.node.stop();
@@ -163,6 +183,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
     actions: {
       restartChild: (_args, params) => {
         logger.warn({ childId: params.childId, attempt: params.attempt }, 'restarting child');
+        if (params.childId === 'feed' && r.node && !readiness.stopping) startFeed();
       },
     },
   });
@@ -178,6 +199,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         resolve(1);
       },
     });
+    actor.on('childRestarting', (e) => logger.warn({ childId: e.childId, attempt: e.attempt, delayMs: e.delayMs }, 'child failed; restart scheduled'));
+    actor.on('childFailedPermanently', (e) =>
+      logger.error({ childId: e.childId, err: e.error }, 'child failed past its restart budget; it stays down (the gateway keeps serving, /readyz reports it)'),
+    );
     actor.on('failed', (e) => {
       logger.error({ err: e.error }, 'engine failed; stopping');
       failed = true;

@@ -132,12 +132,22 @@ export class OrderManager {
     this.working.set(order.clientOrderId, { order, actor });
   }
 
-  /** Bring an adopted order in line with what the broker says (reconciliation). */
-  reconcileWith(clientOrderId: string, state: BrokerOrderState | null): void {
+  /**
+   * Bring an adopted order in line with what the broker says (reconciliation).
+   * An order the broker does not know and that never filled is resubmitted with
+   * the same client_order_id when `resubmitUnknown` (a simulated venue, whose
+   * book died with the last process); otherwise it is closed with a reason.
+   */
+  async reconcileWith(clientOrderId: string, state: BrokerOrderState | null, opts: { resubmitUnknown: boolean }): Promise<void> {
     const w = this.working.get(clientOrderId);
     if (!w) return;
     if (state) {
       this.applyBrokerState(w, state);
+      return;
+    }
+    if (opts.resubmitUnknown && w.order.filledQuantity === 0) {
+      this.deps.logger.info({ clientOrderId }, 'resubmitting a working order the venue does not know (same client_order_id)');
+      this.applyBrokerState(w, await this.deps.broker.submit(w.order));
       return;
     }
     if (w.order.status === 'pending_submit') {

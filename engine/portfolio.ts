@@ -21,6 +21,8 @@ export class Portfolio {
   /** strategyId → underlying → holding */
   private readonly holdings = new Map<string, Map<string, HeldPosition>>();
   private realized = ZERO;
+  /** Parsed instruments by symbol: OCC parsing is not free and equity() runs every bar time. */
+  private readonly instruments = new Map<string, Instrument>();
 
   constructor(initialCash: Decimal) {
     this.cashBalance = initialCash;
@@ -48,7 +50,7 @@ export class Portfolio {
 
   /** Book a fill; returns the account position after it and the P&L it realised. */
   apply(fill: Fill, strategyId: string): { position: Position; realized: Decimal } {
-    const instrument = instrumentFromSymbol(fill.symbol);
+    const instrument = this.instrumentOf(fill.symbol);
     const mult = multiplierOf(instrument);
     const { position, realized } = applyFill(this.positions.get(fill.symbol), fill, mult);
     this.positions.set(fill.symbol, position);
@@ -89,6 +91,15 @@ export class Portfolio {
     byUnderlying.set(underlying, { instrument, quantity: qty, entryPrice, entryTs: held.entryTs });
   }
 
+  private instrumentOf(symbol: string): Instrument {
+    let i = this.instruments.get(symbol);
+    if (!i) {
+      i = instrumentFromSymbol(symbol);
+      this.instruments.set(symbol, i);
+    }
+    return i;
+  }
+
   /** Rebuild from booked trades (in execution order), e.g. at start-up. */
   static fromTrades(initialCash: Decimal, trades: readonly TradeTransaction[]): Portfolio {
     const p = new Portfolio(initialCash);
@@ -106,7 +117,7 @@ export class Portfolio {
     let total = this.cashBalance;
     for (const pos of this.positions.values()) {
       if (pos.quantity === 0) continue;
-      const instrument = instrumentFromSymbol(pos.symbol);
+      const instrument = this.instrumentOf(pos.symbol);
       const mark = instrument.kind === 'option' ? marks.optionMark(instrument, nowTs) : marks.lastPrice(pos.symbol);
       const price = mark === undefined || !Number.isFinite(mark) ? pos.avgCost : moneyFromNumber(mark, 'mark', 4);
       total = total.plus(price.times(pos.quantity).times(multiplierOf(instrument)));

@@ -4,6 +4,7 @@ import { InputError } from '../domain/errors.js';
 import { money, moneyString } from '../domain/money.js';
 import type { Order } from '../domain/orders.js';
 import type { TradingStore } from '../domain/ports.js';
+import type { Bar } from '../domain/market.js';
 import { nyParts } from '../domain/session.js';
 import { loadBars, bundledDataRoot } from '../market/barLoader.js';
 import { OptionMarkModel } from '../market/optionMarks.js';
@@ -33,6 +34,12 @@ export interface BacktestOptions {
   /** Distinguishes persisted runs in a shared database. */
   readonly runId?: string;
   readonly logger: Logger;
+  /** Bars to replay instead of loading them (benchmarks); must be in time order. */
+  readonly bars?: readonly Bar[];
+  /** Called once the node exists, e.g. to subscribe to its bus (benchmarks, tests). */
+  readonly observe?: (node: TradingNode) => void;
+  /** Called just before each bar enters the node (benchmarks time tick-to-order from here). */
+  readonly beforeBar?: (bar: Bar) => void;
 }
 
 export interface BacktestReport {
@@ -94,13 +101,15 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     }
   }
   if (opts.from && opts.to && opts.from > opts.to) throw new InputError('from', `--from ${opts.from} is after --to ${opts.to}`);
-  const bars = await loadBars({
-    roots: [...(opts.dataRoots ?? []), bundledDataRoot()],
-    symbols,
-    timeframe: rules.timeframe,
-    from: opts.from,
-    to: opts.to,
-  });
+  const bars =
+    opts.bars ??
+    (await loadBars({
+      roots: [...(opts.dataRoots ?? []), bundledDataRoot()],
+      symbols,
+      timeframe: rules.timeframe,
+      from: opts.from,
+      to: opts.to,
+    }));
   const first = bars[0];
   const clock = new SimulatedClock(first ? first.ts - 1 : 0);
   const store = opts.store ?? new InMemoryStore();
@@ -121,8 +130,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   // This run's orders, latest state of each, in creation order (a shared database may hold others).
   const runOrders = new Map<string, Order>();
   node.bus.subscribe('order.updated', (o) => runOrders.set(o.clientOrderId, o));
+  opts.observe?.(node);
   const feed = createReplayFeed({ bars, clock });
-  await feed.run((bar) => node.onBar(bar));
+  const beforeBar = opts.beforeBar;
+  await feed.run(beforeBar ? (bar) => (beforeBar(bar), node.onBar(bar)) : (bar) => node.onBar(bar));
   await node.idle();
   node.finishEquityCurve();
   await node.stop();

@@ -55,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // Commander has already printed its message (unknown option, missing argument, --help).
-      if (json && e.exitCode !== 0) process.stdout.write(`${JSON.stringify({ error: { code: 'INPUT_INVALID', message: e.message } })}\n`);
+      if (json && e.exitCode !== 0) process.stdout.write(`${JSON.stringify({ error: { code: 'INPUT_INVALID', message: e.message, details: { commander: e.code } } })}\n`);
       return e.exitCode === 0 ? 0 : 2;
     }
     reportError(e, json);

@@ -13,7 +13,6 @@ const partsFormatter = new Intl.DateTimeFormat('en-US', {
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
-  weekday: 'short',
 });
 
 export interface NyParts {
@@ -25,25 +24,43 @@ export interface NyParts {
   readonly weekday: number;
 }
 
-const WEEKDAYS: Readonly<Record<string, number>> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
 
-export function nyParts(ts: number): NyParts {
+function intlOffsetMinutes(ts: number): number {
   const parts: Record<string, string> = {};
   for (const p of partsFormatter.formatToParts(new Date(ts))) parts[p.type] = p.value;
-  return {
-    date: `${parts.year}-${parts.month}-${parts.day}`,
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-    weekday: WEEKDAYS[parts.weekday ?? ''] ?? -1,
-  };
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return Math.round((asUtc - Math.floor(ts / 1000) * 1000) / 60_000);
 }
+
+/**
+ * New York's UTC offset changes only on whole UTC hours (DST switches at 02:00
+ * local), so the Intl answer is cached per UTC hour: the replay hot path asks
+ * for the same few hours millions of times, and Intl costs microseconds a call.
+ */
+const offsetByHour = new Map<number, number>();
+const OFFSET_CACHE_LIMIT = 200_000;
 
 /** Offset of New York from UTC at `ts`, in minutes (−300 in winter, −240 in summer). */
 export function nyOffsetMinutes(ts: number): number {
-  const p = nyParts(ts);
-  const asUtc = Date.UTC(Number(p.date.slice(0, 4)), Number(p.date.slice(5, 7)) - 1, Number(p.date.slice(8, 10)), p.hour, p.minute, p.second);
-  return Math.round((asUtc - Math.floor(ts / 1000) * 1000) / 60_000);
+  const hour = Math.floor(ts / 3_600_000);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    offset = intlOffsetMinutes(hour * 3_600_000);
+    if (offsetByHour.size >= OFFSET_CACHE_LIMIT) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
+}
+
+export function nyParts(ts: number): NyParts {
+  const local = new Date(ts + nyOffsetMinutes(ts) * 60_000);
+  return {
+    date: local.toISOString().slice(0, 10),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    weekday: local.getUTCDay(),
+  };
 }
 
 /** The UTC instant of a New York wall-clock time on a New York date. */

@@ -16,7 +16,8 @@ import type { HeldPosition, StrategyRules, StrategyView } from './types.js';
  * loss stop, a time limit or at expiry.
  *
  * Entry is judged on daily closes only. Exits are judged on every bar of a
- * held underlying (daily or intraday). With daily bars only, the 360-minute
+ * held underlying that reaches the rules; the engine routes a strategy only
+ * bars of its own timeframe ('1d'), so today that is daily closes. With daily bars, the 360-minute
  * time limit makes every position close on the next daily bar, as the
  * original's parameters imply for an end-of-day run.
  */

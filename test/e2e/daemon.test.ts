@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cleanEnv, Daemon, freePort, runWsb, tempDir } from './harness.js';
@@ -44,6 +45,20 @@ describe('wsb start (the daemon as a real process)', () => {
     expect(exit2).toEqual({ code: 0, signal: null });
   });
 
+  it('stops cleanly when SIGTERM arrives during start-up, releasing the database for the next start', async () => {
+    const dir = await tempDir('wsb-daemon-early-');
+    const env = cleanEnv({ WSB_DATA_DIR: dir });
+    const early = new Daemon(await freePort(), env);
+    // The embedded database directory appears as soon as start-up begins opening it.
+    await early.until('start-up to begin', () => Promise.resolve(existsSync(path.join(dir, 'pglite')) ? true : undefined));
+    const exit = await early.stop('SIGTERM');
+    expect(exit, early.stderr.slice(-2000)).toEqual({ code: 0, signal: null });
+    expect(existsSync(path.join(dir, 'pglite.lock'))).toBe(false);
+    const next = new Daemon(await freePort(), env);
+    await next.ready();
+    expect((await next.stop()).code).toBe(0);
+  });
+
   it('refuses malformed configuration with a message naming the variable', async () => {
     const env = cleanEnv({ WSB_DATA_DIR: await tempDir('wsb-daemon-bad-'), WSB_PORT: 'eighty' });
     const r = await runWsb(['start'], env);
@@ -52,6 +67,9 @@ describe('wsb start (the daemon as a real process)', () => {
     const open = await runWsb(['start'], { ...env, WSB_PORT: '0', WSB_HOST: '0.0.0.0' });
     expect(open.code).toBe(2);
     expect(open.stderr).toContain('WSB_API_TOKEN');
+    const strategies = await runWsb(['start'], { ...env, WSB_PORT: '0', WSB_STRATEGIES: 'moonshot' });
+    expect(strategies.code).toBe(2);
+    expect(strategies.stderr).toContain('WSB_STRATEGIES');
   });
 
   it('logs a corrupt data file with its line, skips that symbol, and keeps trading the others', async () => {

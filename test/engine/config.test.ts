@@ -26,6 +26,9 @@ describe('loadConfig', () => {
     [{ WSB_REPLAY_FROM: '2025/01/01' }, 'WSB_REPLAY_FROM'],
     [{ WSB_ENABLE_LIVE_TRADING: 'maybe' }, 'WSB_ENABLE_LIVE_TRADING'],
     [{ WSB_SEED: 'abc' }, 'WSB_SEED'],
+    [{ WSB_SEED: '-1' }, 'WSB_SEED'],
+    [{ WSB_STRATEGIES: 'wsb-dip-bot,moonshot' }, 'WSB_STRATEGIES'],
+    [{ WSB_STRATEGIES: ' , ' }, 'WSB_STRATEGIES'],
   ])('names the malformed variable %o', (env, field) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
