@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createActor, fromPromise } from 'xstate';
+import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { engineRootMachine } from '../machines/engineRoot.js';
@@ -12,7 +13,7 @@ import type { Bar, Timeframe } from './domain/market.js';
 import { loadBars, bundledDataRoot } from './market/barLoader.js';
 import { OptionMarkModel } from './market/optionMarks.js';
 import { createStrategy } from './strategies/registry.js';
-import { TradingNode } from './tradingNode.js';
+import { TradingNode, RISK_STATE_KEY, type PersistedRiskState } from './tradingNode.js';
 import { Portfolio } from './portfolio.js';
 import { createPaperVenue } from './paperVenue.js';
 import { startGateway } from './gateway/server.js';
@@ -20,6 +21,24 @@ import type { Readiness } from './gateway/health.js';
 import { PersistenceWriter } from '../actors/persistenceWriter.js';
 import { createReplayFeed } from '../actors/feeds/replayFeed.js';
 import { openDatabase, type Database } from '../persistence/database.js';
+
+const riskStateSchema = z.object({
+  breaker: z.object({ state: z.string(), reason: z.string().nullable(), detail: z.string().nullable(), manual: z.boolean(), haltedBy: z.string().nullable() }),
+  peakEquity: z.string().regex(/^-?\d+(\.\d+)?$/),
+});
+
+/** The stored breaker state, checked: a corrupt row is an error naming the key, never a silently closed breaker. */
+export function parseRiskState(text: string): PersistedRiskState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new DataError('not JSON', { field: RISK_STATE_KEY });
+  }
+  const parsed = riskStateSchema.safeParse(raw);
+  if (!parsed.success) throw new DataError(parsed.error.issues[0]?.message ?? 'invalid', { field: `${RISK_STATE_KEY}.${parsed.error.issues[0]?.path.join('.') ?? ''}` });
+  return parsed.data;
+}
 
 /** Key of the replay cursor in engine_state: the last bar time fully processed. */
 export const REPLAY_CURSOR_KEY = 'replay.cursor';
@@ -142,6 +161,8 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
           await node.oms.reconcileWith(order.clientOrderId, await venue.getOrder(order.clientOrderId), { resubmitUnknown: true });
         }
         await node.idle();
+        const risk = await store.getState(RISK_STATE_KEY);
+        if (risk !== null) node.restoreRiskState(parseRiskState(risk));
         const cursorText = await store.getState(REPLAY_CURSOR_KEY);
         r.cursor = cursorText === null ? Number.NEGATIVE_INFINITY : Number(cursorText);
         const symbols = [...new Set(strategies.flatMap((s) => s.universe))].sort();

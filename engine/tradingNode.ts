@@ -25,6 +25,14 @@ import { assessIntent, DEFAULT_RISK_LIMITS, type RiskLimits } from './risk/riskM
 import type { PersistenceWriter } from '../actors/persistenceWriter.js';
 import { clientOrderIdFor } from './ids.js';
 
+/** engine_state key of the breaker and drawdown peak (see riskState). */
+export const RISK_STATE_KEY = 'risk.state';
+
+export interface PersistedRiskState {
+  readonly breaker: { readonly state: string; readonly reason: string | null; readonly detail: string | null; readonly manual: boolean; readonly haltedBy: string | null };
+  readonly peakEquity: string;
+}
+
 interface StrategySlot {
   readonly rules: StrategyRules;
   readonly lifecycle: Actor<typeof strategyLifecycleMachine>;
@@ -216,6 +224,7 @@ export class TradingNode {
     if (this.warmingUp) return;
     const date = nyParts(ts).date;
     if (date !== this.currentDate) {
+      if (this.currentDate !== '') this.persistRiskState();
       this.currentDate = date;
       this.dayStartEquity = this.equity();
     }
@@ -391,6 +400,7 @@ export class TradingNode {
 
   private onBreakerTripped(reason: string, detail: string): void {
     this.opts.logger.warn({ reason, detail }, 'global circuit breaker tripped: halting strategies and cancelling working orders');
+    this.persistRiskState();
     this.bus.publish('breaker.state', { scope: 'global', state: 'open', reason });
     for (const slot of this.slots.values()) slot.lifecycle.send({ type: 'HALT', reason: `breaker:${reason}`, source: 'global_breaker' });
     this.track(this.oms.cancelAll());
@@ -403,6 +413,7 @@ export class TradingNode {
   private onBreakerHalfOpen(): void {
     this.opts.logger.info('global circuit breaker half-open: resuming breaker-halted strategies for a probe');
     this.bus.publish('breaker.state', { scope: 'global', state: 'halfOpen', reason: null });
+    this.persistRiskState();
     this.resumeBreakerHalted();
   }
 
@@ -411,7 +422,37 @@ export class TradingNode {
     this.peakEquity = this.equity();
     this.opts.logger.info({ by }, 'global circuit breaker closed');
     this.bus.publish('breaker.state', { scope: 'global', state: 'closed', reason: null });
+    this.persistRiskState();
     this.resumeBreakerHalted();
+  }
+
+  /** What survives a restart of the breaker and the drawdown rule (engine_state). */
+  riskState(): PersistedRiskState {
+    const snap = this.breaker.getSnapshot();
+    return {
+      breaker: { state: String(snap.value), reason: snap.context.reason, detail: snap.context.detail, manual: snap.context.manual, haltedBy: snap.context.haltedBy },
+      peakEquity: this.peakEquity.toFixed(),
+    };
+  }
+
+  private persistRiskState(): void {
+    const value = JSON.stringify(this.riskState());
+    this.opts.writer.enqueue('riskState', (s) => s.setState(RISK_STATE_KEY, value));
+  }
+
+  /**
+   * Re-impose what the breaker was doing when the engine last stopped. An open
+   * or half-open breaker opens again through its own events (a fresh cool-down;
+   * a manual halt still waits for an operator reset), so a restart never
+   * clears a trip.
+   */
+  restoreRiskState(saved: PersistedRiskState): void {
+    const peak = new Decimal(saved.peakEquity);
+    if (peak.isFinite() && peak.gt(this.peakEquity)) this.peakEquity = peak;
+    const b = saved.breaker;
+    if (b.state === 'closed') return;
+    if (b.manual) this.breaker.send({ type: 'MANUAL_HALT', by: b.haltedBy ?? 'restored' });
+    else this.breaker.send({ type: 'TRIP', reason: b.reason ?? 'restored', detail: `${b.detail ?? ''} (restored after restart)`.trim() });
   }
 
   private resumeBreakerHalted(): void {
@@ -439,8 +480,15 @@ export class TradingNode {
     this.breaker.send({ type: 'RESET', by });
   }
 
+  /** An operator's halt: stays open until resetBreaker, whatever the cool-down. */
+  manualHalt(by: string): void {
+    this.breaker.send({ type: 'MANUAL_HALT', by });
+  }
+
   async stop(): Promise<void> {
     await this.idle();
+    this.persistRiskState();
+    await this.opts.writer.flush();
     for (const slot of this.slots.values()) {
       slot.lifecycle.send({ type: 'STOP' });
       slot.lifecycle.stop();

@@ -159,3 +159,42 @@ describe('TradingNode: one tick through the whole pipeline', () => {
     expect(t.node.strategyState('s1')).toBe('running');
   });
 });
+
+describe('TradingNode: breaker state survives a restart', () => {
+  it('re-opens an automatic trip with a fresh cool-down and halts the strategies again', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000');
+    // The drawdown is seen when the next bar time starts (equity is checked once per timestamp).
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 50), bar('TSLA', 4, 50)]);
+    expect(t.node.breakerState()).toBe('open');
+    const saved = t.node.riskState();
+    expect(saved.breaker).toMatchObject({ state: 'open', reason: 'drawdown_limit', manual: false });
+    expect(JSON.parse((await t.store.getState('risk.state'))!)).toMatchObject({ breaker: { state: 'open' } });
+
+    const restarted = setup([scripted('s1', 'TSLA', {})], '10000');
+    restarted.node.restoreRiskState(saved);
+    expect(restarted.node.breakerState()).toBe('open');
+    expect(restarted.node.strategyState('s1')).toBe('halted');
+    restarted.clock.advance(300_000);
+    expect(restarted.node.breakerState()).toBe('halfOpen');
+  });
+
+  it('keeps a manual halt open past any cool-down until an operator resets it', () => {
+    const t = setup([scripted('s1', 'TSLA', {})]);
+    t.node.manualHalt('ops');
+    const saved = t.node.riskState();
+    const restarted = setup([scripted('s1', 'TSLA', {})]);
+    restarted.node.restoreRiskState(saved);
+    restarted.clock.advance(24 * 3_600_000);
+    expect(restarted.node.breakerState()).toBe('open');
+    restarted.node.resetBreaker('ops');
+    expect(restarted.node.breakerState()).toBe('closed');
+    expect(restarted.node.strategyState('s1')).toBe('running');
+  });
+
+  it('refuses a corrupt stored breaker state, naming the key', async () => {
+    const { parseRiskState } = await import('../../engine/daemon.js');
+    expect(() => parseRiskState('{')).toThrow(/risk\.state/);
+    expect(() => parseRiskState(JSON.stringify({ breaker: { state: 'open' }, peakEquity: '1' }))).toThrow(/risk\.state\.breaker/);
+    expect(parseRiskState(JSON.stringify({ breaker: { state: 'closed', reason: null, detail: null, manual: false, haltedBy: null }, peakEquity: '100.5' })).peakEquity).toBe('100.5');
+  });
+});
