@@ -2,6 +2,7 @@ import { InputError } from '../domain/errors.js';
 import type { OptionMarkModel } from '../market/optionMarks.js';
 import type { StrategyRules } from './types.js';
 import { createWsbDipBot } from './wsbDipBot.js';
+import { STRATEGY_IDS, type StrategyId } from '../market/universes.js';
 
 export interface StrategyDeps {
   readonly marks: OptionMarkModel;
@@ -9,31 +10,22 @@ export interface StrategyDeps {
 
 type Factory = (deps: StrategyDeps) => StrategyRules;
 
-const FACTORIES: Readonly<Record<string, Factory>> = {
+const FACTORIES: Readonly<Partial<Record<StrategyId, Factory>>> = {
   'wsb-dip-bot': ({ marks }) => createWsbDipBot({ marks }),
 };
 
-/** Strategies of the original that this build does not run yet (issue 6). */
-export const PLANNED_STRATEGIES = [
-  'wheel',
-  'swing-trading',
-  'momentum-weeklies',
-  'earnings-protection',
-  'debit-spreads',
-  'spx-credit-spreads',
-  'leaps-tracker',
-  'lotto-scanner',
-  'index-baseline',
-] as const;
+/** Strategies of the original (their ids and universes live in market/universes.ts) this build does not run yet (issue 6). */
+export const PLANNED_STRATEGIES: readonly string[] = STRATEGY_IDS.filter((id) => !Object.hasOwn(FACTORIES, id));
 
 export function availableStrategies(): string[] {
   return Object.keys(FACTORIES);
 }
 
 export function createStrategy(id: string, deps: StrategyDeps, field = 'strategy'): StrategyRules {
-  const factory = FACTORIES[id];
+  // Own keys only: `constructor` or `__proto__` must not resolve to something on Object.prototype.
+  const factory = Object.hasOwn(FACTORIES, id) ? (FACTORIES as Readonly<Record<string, Factory>>)[id] : undefined;
   if (!factory) {
-    const planned = (PLANNED_STRATEGIES as readonly string[]).includes(id);
+    const planned = PLANNED_STRATEGIES.includes(id);
     throw new InputError(
       field,
       planned

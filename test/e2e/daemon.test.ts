@@ -47,7 +47,8 @@ describe('wsb start (the daemon as a real process)', () => {
 
   it('stops cleanly when SIGTERM arrives during start-up, releasing the database for the next start', async () => {
     const dir = await tempDir('wsb-daemon-early-');
-    const env = cleanEnv({ WSB_DATA_DIR: dir });
+    // The stop waits for the database creation in flight, which on a loaded CI machine can outlast the 15 s default.
+    const env = cleanEnv({ WSB_DATA_DIR: dir, WSB_SHUTDOWN_TIMEOUT_MS: '120000' });
     const early = new Daemon(await freePort(), env);
     // The embedded database directory appears as soon as start-up begins opening it.
     await early.until('start-up to begin', () => Promise.resolve(existsSync(path.join(dir, 'pglite')) ? true : undefined));

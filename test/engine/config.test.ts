@@ -56,3 +56,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WSB_REPLAY_FROM: '2026-02-01', WSB_REPLAY_TO: '2026-01-01' })).toThrow(/WSB_REPLAY_FROM/);
   });
 });
+
+describe('strategy registry', () => {
+  it('resolves only its own strategies, never an Object.prototype key', async () => {
+    const { createStrategy, PLANNED_STRATEGIES, availableStrategies } = await import('../../engine/strategies/registry.js');
+    const { OptionMarkModel } = await import('../../engine/market/optionMarks.js');
+    const marks = new OptionMarkModel();
+    expect(createStrategy('wsb-dip-bot', { marks }).id).toBe('wsb-dip-bot');
+    for (const id of ['constructor', '__proto__', 'toString']) expect(() => createStrategy(id, { marks })).toThrow(/unknown strategy/);
+    expect(() => createStrategy('wheel', { marks })).toThrow(/not available in this build yet/);
+    expect(PLANNED_STRATEGIES).toHaveLength(9);
+    expect(availableStrategies()).toEqual(['wsb-dip-bot']);
+  });
+});
