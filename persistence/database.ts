@@ -112,6 +112,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     options = ormOptions({ ...t, poolMax: 10, ...(log ? { logger: log } : {}) });
   } else {
     const endpoint = await startPglite(opts.dataDir);
+    opts.logger?.info({ initialisedFrom: endpoint.initialisedFrom }, 'embedded database started');
     kind = 'pglite';
     target = endpoint.describe;
     stopServer = endpoint.stop;

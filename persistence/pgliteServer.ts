@@ -1,6 +1,8 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { existsSync } from 'node:fs';
+import { loadTemplate } from './pgliteTemplate.js';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PersistenceError, errorMessage } from '../engine/domain/errors.js';
 
@@ -9,6 +11,8 @@ export interface PgliteEndpoint {
   readonly host: string;
   readonly port: number;
   readonly describe: string;
+  /** How the cluster came to be: opened as it was, loaded from the shipped template, or made by initdb. */
+  readonly initialisedFrom: 'existing' | 'template' | 'initdb';
   readonly stop: () => Promise<void>;
 }
 
@@ -35,7 +39,11 @@ export async function startPglite(dataDir: string): Promise<PgliteEndpoint> {
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
   try {
-    db = await PGlite.create({ dataDir: join(dataDir, 'pglite'), postgresqlconf: PGLITE_CONF });
+    const clusterDir = join(dataDir, 'pglite');
+    // A new data directory starts from the shipped empty cluster instead of running initdb.
+    const existing = existsSync(join(clusterDir, 'PG_VERSION'));
+    const template = existing ? null : await loadTemplate(PGLITE_CONF);
+    db = await PGlite.create({ dataDir: clusterDir, postgresqlconf: PGLITE_CONF, ...(template ? { loadDataDir: template } : {}) });
     const socketPath = join(dataDir, '.s.PGSQL.5432');
     // A unix socket in the (owner-only) data directory keeps other local users out; loopback TCP
     // is the fallback where sockets are unavailable or the path is too long for one.
@@ -53,6 +61,7 @@ export async function startPglite(dataDir: string): Promise<PgliteEndpoint> {
       host,
       port,
       describe: `pglite:${join(dataDir, 'pglite')}`,
+      initialisedFrom: existing ? 'existing' : template ? 'template' : 'initdb',
       stop: () =>
         (stopping ??= (async () => {
           try {
