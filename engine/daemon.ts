@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { createActor, fromPromise } from 'xstate';
-import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { engineRootMachine } from '../machines/engineRoot.js';
@@ -13,7 +12,8 @@ import type { Bar, Timeframe } from './domain/market.js';
 import { loadBars, bundledDataRoot } from './market/barLoader.js';
 import { OptionMarkModel } from './market/optionMarks.js';
 import { createStrategy } from './strategies/registry.js';
-import { TradingNode, RISK_STATE_KEY, type PersistedRiskState } from './tradingNode.js';
+import { TradingNode } from './tradingNode.js';
+import { RISK_STATE_KEY, parseRiskState } from './risk/globalBreaker.js';
 import { Portfolio } from './portfolio.js';
 import { createPaperVenue } from './paperVenue.js';
 import { startGateway } from './gateway/server.js';
@@ -21,24 +21,6 @@ import type { Readiness } from './gateway/health.js';
 import { PersistenceWriter } from '../actors/persistenceWriter.js';
 import { createReplayFeed } from '../actors/feeds/replayFeed.js';
 import { openDatabase, type Database } from '../persistence/database.js';
-
-const riskStateSchema = z.object({
-  breaker: z.object({ state: z.string(), reason: z.string().nullable(), detail: z.string().nullable(), manual: z.boolean(), haltedBy: z.string().nullable() }),
-  peakEquity: z.string().regex(/^-?\d+(\.\d+)?$/),
-});
-
-/** The stored breaker state, checked: a corrupt row is an error naming the key, never a silently closed breaker. */
-export function parseRiskState(text: string): PersistedRiskState {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new DataError('not JSON', { field: RISK_STATE_KEY });
-  }
-  const parsed = riskStateSchema.safeParse(raw);
-  if (!parsed.success) throw new DataError(parsed.error.issues[0]?.message ?? 'invalid', { field: `${RISK_STATE_KEY}.${parsed.error.issues[0]?.path.join('.') ?? ''}` });
-  return parsed.data;
-}
 
 /** Key of the replay cursor in engine_state: the last bar time fully processed. */
 export const REPLAY_CURSOR_KEY = 'replay.cursor';

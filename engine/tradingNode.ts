@@ -2,8 +2,8 @@ import { createActor, type Actor } from 'xstate';
 import type { Logger } from 'pino';
 import { strategyLifecycleMachine } from '../machines/strategyLifecycle.js';
 import { symbolLockMachine } from '../machines/symbolLock.js';
-import { circuitBreakerMachine } from '../machines/circuitBreaker.js';
-import { evaluateBreakerRules, DEFAULT_BREAKER_LIMITS, type BreakerLimits } from './risk/breakerRules.js';
+import type { BreakerLimits } from './risk/breakerRules.js';
+import { GlobalBreaker, RISK_STATE_KEY, type PersistedRiskState } from './risk/globalBreaker.js';
 import type { Clock } from './domain/clock.js';
 import { ConflictError } from './domain/errors.js';
 import { Decimal, moneyFromNumber } from './domain/money.js';
@@ -24,14 +24,6 @@ import { validateSignal, DEFAULT_VALIDATOR_CONFIG, type ValidatorConfig } from '
 import { assessIntent, DEFAULT_RISK_LIMITS, type RiskLimits } from './risk/riskManager.js';
 import type { PersistenceWriter } from '../actors/persistenceWriter.js';
 import { clientOrderIdFor } from './ids.js';
-
-/** engine_state key of the breaker and drawdown peak (see riskState). */
-export const RISK_STATE_KEY = 'risk.state';
-
-export interface PersistedRiskState {
-  readonly breaker: { readonly state: string; readonly reason: string | null; readonly detail: string | null; readonly manual: boolean; readonly haltedBy: string | null };
-  readonly peakEquity: string;
-}
 
 interface StrategySlot {
   readonly rules: StrategyRules;
@@ -80,7 +72,7 @@ export class TradingNode {
   readonly bus: MessageBus;
   readonly oms: OrderManager;
   readonly counters: NodeCounters = { bars: 0, barsRejected: 0, signals: 0, signalsRejected: 0, fills: 0, errors: 0 };
-  readonly breaker: Actor<typeof circuitBreakerMachine>;
+  private readonly breaker: GlobalBreaker;
   private readonly slots = new Map<string, StrategySlot>();
   private readonly bySymbol = new Map<string, StrategySlot[]>();
   private readonly locks = new Map<string, Actor<typeof symbolLockMachine>>();
@@ -88,18 +80,14 @@ export class TradingNode {
   private readonly waitingForLock = new Map<string, { signal: Signal; score: number; threshold: number }>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly markSource: MarkSource;
-  private readonly errorTimes: number[] = [];
   private lastTs = Number.NEGATIVE_INFINITY;
   private currentDate = '';
-  private dayStartEquity: Decimal | null = null;
-  private peakEquity: Decimal;
   private readonly equityCurve: Array<{ ts: number; equity: Decimal }> = [];
   private trackEquity = true;
   private warmingUp = false;
 
   constructor(private readonly opts: TradingNodeOptions) {
     this.bus = opts.bus ?? new MessageBus();
-    this.peakEquity = opts.portfolio.cash;
     this.markSource = {
       lastPrice: (s) => opts.marks.lastPrice(s),
       optionMark: (c, ts) => {
@@ -120,11 +108,16 @@ export class TradingNode {
         onError: (source, message) => this.recordError(source, message),
       },
     });
-    this.breaker = createActor(circuitBreakerMachine, { input: { scope: 'global' }, clock: opts.clock });
-    this.breaker.on('tripped', (e) => this.onBreakerTripped(e.reason, e.detail));
-    this.breaker.on('halfOpen', () => this.onBreakerHalfOpen());
-    this.breaker.on('closed', (e) => this.onBreakerClosed(e.by));
-    this.breaker.start();
+    this.breaker = new GlobalBreaker(
+      opts.clock,
+      opts.portfolio.cash,
+      {
+        tripped: (reason, detail) => this.onBreakerTripped(reason, detail),
+        halfOpen: () => this.onBreakerHalfOpen(),
+        closed: (by) => this.onBreakerClosed(by),
+      },
+      opts.breakerLimits,
+    );
     for (const rules of opts.strategies) this.addStrategy(rules);
   }
 
@@ -161,7 +154,7 @@ export class TradingNode {
   }
 
   breakerState(): string {
-    return String(this.breaker.getSnapshot().value);
+    return this.breaker.state();
   }
 
   /** Bars before this time only warm indicators up (a restart resuming from its cursor). */
@@ -226,7 +219,7 @@ export class TradingNode {
     if (date !== this.currentDate) {
       if (this.currentDate !== '') this.persistRiskState();
       this.currentDate = date;
-      this.dayStartEquity = this.equity();
+      this.breaker.startDay(this.equity());
     }
     this.checkBreaker();
   }
@@ -359,8 +352,7 @@ export class TradingNode {
     const trade = tradeFromFill(fill, order.strategyId, multiplierOf(order.instrument));
     this.opts.writer.enqueue('recordFill', (s) => s.recordFill(fill, order, position, trade));
     this.bus.publish('fill.booked', { fill, order, position });
-    // A fill is the probe a half-open breaker waits for.
-    if (this.breakerState() === 'halfOpen') this.breaker.send({ type: 'PROBE_SUCCEEDED' });
+    this.breaker.probeSucceeded();
     this.checkBreaker();
   }
 
@@ -373,29 +365,14 @@ export class TradingNode {
 
   private recordError(source: string, message: string): void {
     this.counters.errors++;
-    this.errorTimes.push(this.opts.clock.now());
-    if (this.errorTimes.length > 1000) this.errorTimes.splice(0, this.errorTimes.length - 1000);
     this.bus.publish('engine.error', { source, message });
     this.opts.logger.error({ source }, message);
-    if (this.breakerState() === 'halfOpen') this.breaker.send({ type: 'PROBE_FAILED' });
+    this.breaker.recordError();
     this.checkBreaker();
   }
 
   private checkBreaker(): void {
-    if (this.breakerState() !== 'closed') return;
-    const equity = this.equity();
-    if (equity.gt(this.peakEquity)) this.peakEquity = equity;
-    const trip = evaluateBreakerRules(
-      {
-        now: this.opts.clock.now(),
-        equity,
-        dayStartEquity: this.dayStartEquity ?? equity,
-        peakEquity: this.peakEquity,
-        errorTimes: this.errorTimes,
-      },
-      this.opts.breakerLimits ?? DEFAULT_BREAKER_LIMITS,
-    );
-    if (trip) this.breaker.send({ type: 'TRIP', reason: trip.reason, detail: trip.detail });
+    if (this.breakerState() === 'closed') this.breaker.check(this.equity());
   }
 
   private onBreakerTripped(reason: string, detail: string): void {
@@ -418,8 +395,7 @@ export class TradingNode {
   }
 
   private onBreakerClosed(by: string): void {
-    // The drawdown that tripped it has been acknowledged: measure the next one from here.
-    this.peakEquity = this.equity();
+    this.breaker.acknowledge(this.equity());
     this.opts.logger.info({ by }, 'global circuit breaker closed');
     this.bus.publish('breaker.state', { scope: 'global', state: 'closed', reason: null });
     this.persistRiskState();
@@ -428,11 +404,7 @@ export class TradingNode {
 
   /** What survives a restart of the breaker and the drawdown rule (engine_state). */
   riskState(): PersistedRiskState {
-    const snap = this.breaker.getSnapshot();
-    return {
-      breaker: { state: String(snap.value), reason: snap.context.reason, detail: snap.context.detail, manual: snap.context.manual, haltedBy: snap.context.haltedBy },
-      peakEquity: this.peakEquity.toFixed(),
-    };
+    return this.breaker.persisted();
   }
 
   private persistRiskState(): void {
@@ -440,19 +412,9 @@ export class TradingNode {
     this.opts.writer.enqueue('riskState', (s) => s.setState(RISK_STATE_KEY, value));
   }
 
-  /**
-   * Re-impose what the breaker was doing when the engine last stopped. An open
-   * or half-open breaker opens again through its own events (a fresh cool-down;
-   * a manual halt still waits for an operator reset), so a restart never
-   * clears a trip.
-   */
+  /** Re-impose the breaker state of the last run (see GlobalBreaker.restore). */
   restoreRiskState(saved: PersistedRiskState): void {
-    const peak = new Decimal(saved.peakEquity);
-    if (peak.isFinite() && peak.gt(this.peakEquity)) this.peakEquity = peak;
-    const b = saved.breaker;
-    if (b.state === 'closed') return;
-    if (b.manual) this.breaker.send({ type: 'MANUAL_HALT', by: b.haltedBy ?? 'restored' });
-    else this.breaker.send({ type: 'TRIP', reason: b.reason ?? 'restored', detail: `${b.detail ?? ''} (restored after restart)`.trim() });
+    this.breaker.restore(saved);
   }
 
   private resumeBreakerHalted(): void {
@@ -477,12 +439,12 @@ export class TradingNode {
   }
 
   resetBreaker(by: string): void {
-    this.breaker.send({ type: 'RESET', by });
+    this.breaker.reset(by);
   }
 
   /** An operator's halt: stays open until resetBreaker, whatever the cool-down. */
   manualHalt(by: string): void {
-    this.breaker.send({ type: 'MANUAL_HALT', by });
+    this.breaker.manualHalt(by);
   }
 
   async stop(): Promise<void> {

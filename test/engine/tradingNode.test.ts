@@ -192,7 +192,7 @@ describe('TradingNode: breaker state survives a restart', () => {
   });
 
   it('refuses a corrupt stored breaker state, naming the key', async () => {
-    const { parseRiskState } = await import('../../engine/daemon.js');
+    const { parseRiskState } = await import('../../engine/risk/globalBreaker.js');
     expect(() => parseRiskState('{')).toThrow(/risk\.state/);
     expect(() => parseRiskState(JSON.stringify({ breaker: { state: 'open' }, peakEquity: '1' }))).toThrow(/risk\.state\.breaker/);
     expect(parseRiskState(JSON.stringify({ breaker: { state: 'closed', reason: null, detail: null, manual: false, haltedBy: null }, peakEquity: '100.5' })).peakEquity).toBe('100.5');
