@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bsm } from '../../engine/market/blackScholes.js';
+import { bsm, type BsmResult } from '../../engine/market/blackScholes.js';
 import { american } from '../../engine/market/americanOption.js';
 import { cleanEnv, runWsb } from './harness.js';
 
-interface Greeks {
-  price: number;
-  delta: number;
-  gamma: number;
-  theta: number;
-  vega: number;
-  rho: number;
-}
+type Greeks = BsmResult;
 
 function onlyJson(stdout: string): unknown {
   const lines = stdout.split('\n').filter((l) => l.length > 0);

@@ -1,4 +1,5 @@
-import { checkFinite, checkPeriod, checkPositive, nanArray, RESYNC_EVERY } from './common.js';
+import { checkFinite, checkPeriod, checkPositive, nanArray } from './common.js';
+import { RollingMoments } from '../rollingMoments.js';
 
 export interface BollingerValue {
   readonly middle: number;
@@ -13,34 +14,28 @@ export interface BollingerValue {
 /**
  * Bollinger bands: middle = SMA(period), upper/lower = middle ± k·σ with the
  * population σ (ddof 0) of the same window (SPEC §9: 20, 2σ). O(1) per update
- * with a sliding Welford mean/M2 over a ring buffer (M2 clamped at 0, resynced
- * from the window every RESYNC_EVERY updates), as RealizedVolatility.
+ * through RollingMoments (sliding Welford mean/M2), as RealizedVolatility.
  */
 export class Bollinger {
   readonly period: number;
   readonly k: number;
-  private readonly buf: Float64Array;
-  private head = 0;
-  private filled = 0;
-  private mean = 0;
-  private m2 = 0;
+  private readonly window: RollingMoments;
   private last = 0;
-  private sinceResync = 0;
 
   constructor(period = 20, k = 2) {
     this.period = checkPeriod('period', period);
     this.k = checkPositive('k', k);
-    this.buf = new Float64Array(this.period);
+    this.window = new RollingMoments(this.period);
   }
 
   get ready(): boolean {
-    return this.filled === this.period;
+    return this.window.full;
   }
 
   get value(): BollingerValue | null {
     if (!this.ready) return null;
-    const sigma = Math.sqrt(Math.max(0, this.m2) / this.period);
-    const middle = this.mean;
+    const sigma = Math.sqrt(Math.max(0, this.window.m2) / this.period);
+    const middle = this.window.mean;
     const upper = middle + this.k * sigma;
     const lower = middle - this.k * sigma;
     const width = upper - lower;
@@ -56,42 +51,12 @@ export class Bollinger {
   update(x: number): void {
     checkFinite('value', x);
     this.last = x;
-    const n = this.period;
-    if (this.filled < n) {
-      this.buf[this.filled++] = x;
-      const delta = x - this.mean;
-      this.mean += delta / this.filled;
-      this.m2 += delta * (x - this.mean);
-      return;
-    }
-    const old = this.buf[this.head]!;
-    this.buf[this.head] = x;
-    this.head = (this.head + 1) % n;
-    const oldMean = this.mean;
-    this.mean = oldMean + (x - old) / n;
-    this.m2 += (x - old) * (x - this.mean + old - oldMean);
-    if (this.m2 < 0) this.m2 = 0;
-    if (++this.sinceResync >= RESYNC_EVERY) this.resync();
+    this.window.push(x);
   }
 
   reset(): void {
-    this.head = 0;
-    this.filled = 0;
-    this.mean = 0;
-    this.m2 = 0;
+    this.window.reset();
     this.last = 0;
-    this.sinceResync = 0;
-  }
-
-  private resync(): void {
-    this.sinceResync = 0;
-    let sum = 0;
-    for (let i = 0; i < this.period; i++) sum += this.buf[i]!;
-    const mean = sum / this.period;
-    let m2 = 0;
-    for (let i = 0; i < this.period; i++) m2 += (this.buf[i]! - mean) ** 2;
-    this.mean = mean;
-    this.m2 = m2;
   }
 }
 

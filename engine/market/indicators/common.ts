@@ -40,7 +40,7 @@ export function checkSameLength(name: string, arr: readonly number[], length: nu
 }
 
 /** Running sums drift by ulps; recompute from the window this often (amortised O(1)). */
-export const RESYNC_EVERY = 4096;
+export { RESYNC_EVERY } from '../rollingMoments.js';
 
 export function nanArray(length: number): Float64Array {
   return new Float64Array(length).fill(Number.NaN);
