@@ -11,6 +11,8 @@
  *   signal written to embedded PGlite; tick-to-order latency from the bar
  *   entering the node to the broker's acknowledgement.
  * - pipeline-memory: the same backtest on the in-memory store.
+ * - options-pricing: Black–Scholes–Merton price and greeks per second, scalar
+ *   and batch (bench/optionsBench.ts).
  * - daemon-rss: `wsb start` as a real process replaying the bundled data;
  *   peak resident memory (VmHWM) once the replay is complete.
  *
@@ -34,6 +36,7 @@ import { barProblem } from '../engine/domain/market.js';
 import { Decimal } from '../engine/domain/money.js';
 import { createReplayFeed } from '../actors/feeds/replayFeed.js';
 import { openDatabase } from '../persistence/database.js';
+import { runOptionsBench } from './optionsBench.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = path.join(REPO, 'bench', 'results');
@@ -287,6 +290,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   'pipeline-memory': () => pipeline('memory'),
   'pipeline-pglite': () => pipeline('pglite'),
   'daemon-rss': daemonRss,
+  'options-pricing': () => runOptionsBench(save),
 };
 
 for (const [name, run] of Object.entries(scenarios)) {
