@@ -13,6 +13,22 @@ import { clientOrderIdFor } from './ids.js';
 interface Working {
   order: Order;
   readonly actor: Actor<typeof orderLifecycleMachine>;
+  /** True from the write-ahead insert until the broker has answered the submit. */
+  inFlight: boolean;
+  /** Set when a cancel was asked for while the submit was in flight; acted on once it lands. */
+  cancelRequested: string | null;
+  /** Resolved when the order reaches a final status. */
+  readonly waiters: Array<() => void>;
+}
+
+/** How long cancelAll waits for the broker to confirm each cancel before reporting it unconfirmed. */
+export const DEFAULT_CANCEL_CONFIRM_TIMEOUT_MS = 10_000;
+
+export interface CancelAllResult {
+  readonly requested: number;
+  readonly confirmed: number;
+  /** Orders still not final when the confirmation timed out. */
+  readonly unconfirmed: readonly string[];
 }
 
 export interface OmsHooks {
@@ -89,7 +105,7 @@ export class OrderManager {
       createdAt: now,
       updatedAt: now,
     };
-    const w: Working = { order, actor };
+    const w: Working = { order, actor, inFlight: true, cancelRequested: null, waiters: [] };
     this.working.set(clientOrderId, w);
     this.transition(w, { type: 'WRITTEN' });
     try {
@@ -106,21 +122,29 @@ export class OrderManager {
     }
     this.placed++;
     this.deps.bus.publish('order.updated', w.order);
-    let state: BrokerOrderState;
+    if (w.cancelRequested !== null) {
+      // Cancelled (a breaker trip, an operator) while the row was being written: the broker never sees it.
+      w.inFlight = false;
+      this.transition(w, { type: 'CANCELLED', reason: `cancelled_before_submit: ${w.cancelRequested}` }, w.cancelRequested);
+      return w.order;
+    }
+    let state: BrokerOrderState | null;
     try {
       state = await this.deps.broker.submit(w.order);
     } catch (e) {
       // The broker may or may not have it: look it up by client_order_id before deciding.
-      const known = await this.deps.broker.getOrder(clientOrderId).catch(() => null);
-      if (known) {
-        this.applyBrokerState(w, known);
+      state = await this.deps.broker.getOrder(clientOrderId).catch(() => null);
+      if (!state) {
+        w.inFlight = false;
+        this.deps.hooks.onError('oms.submit', errorMessage(e));
+        this.reject(w, `broker_error: ${errorMessage(e)}`);
         return w.order;
       }
-      this.deps.hooks.onError('oms.submit', errorMessage(e));
-      this.reject(w, `broker_error: ${errorMessage(e)}`);
-      return w.order;
     }
+    w.inFlight = false;
     this.applyBrokerState(w, state);
+    // A cancel asked for while the submit was on its way is sent now that the broker knows the order.
+    if (w.cancelRequested !== null && !isTerminal(w.order.status)) await this.deps.broker.cancel(clientOrderId);
     return w.order;
   }
 
@@ -129,7 +153,7 @@ export class OrderManager {
     if (isTerminal(order.status) || this.working.has(order.clientOrderId)) return;
     const actor = createActor(orderLifecycleMachine, { snapshot: orderSnapshotFromOrder(order), input: { clientOrderId: order.clientOrderId, quantity: order.quantity } });
     actor.start();
-    this.working.set(order.clientOrderId, { order, actor });
+    this.working.set(order.clientOrderId, { order, actor, inFlight: false, cancelRequested: null, waiters: [] });
   }
 
   /**
@@ -157,15 +181,54 @@ export class OrderManager {
     }
   }
 
-  async cancel(clientOrderId: string): Promise<void> {
-    if (!this.working.has(clientOrderId)) return;
+  /**
+   * Ask the broker to cancel. An order whose submit is still in flight is
+   * marked instead: it is cancelled before submission if the broker has not
+   * been called yet, or right after the broker's answer otherwise, so a cancel
+   * racing a submit never leaves a live order behind.
+   */
+  async cancel(clientOrderId: string, reason = 'cancel_requested'): Promise<void> {
+    const w = this.working.get(clientOrderId);
+    if (!w || isTerminal(w.order.status)) return;
+    w.cancelRequested ??= reason;
+    if (w.inFlight) return;
     await this.deps.broker.cancel(clientOrderId);
   }
 
-  async cancelAll(): Promise<void> {
+  /** Resolves true when the order is final, false if `timeoutMs` passes first. */
+  whenFinal(clientOrderId: string, timeoutMs: number): Promise<boolean> {
+    const w = this.working.get(clientOrderId);
+    if (!w || isTerminal(w.order.status)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = this.deps.clock.setTimeout(() => resolve(false), timeoutMs);
+      w.waiters.push(() => {
+        this.deps.clock.clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * Cancel every working order and wait for the broker to confirm each (a
+   * cancelled or a final filled status). What is still not final after
+   * `timeoutMs` is reported, and counted as an error by the caller's hook.
+   */
+  async cancelAll(reason = 'cancel_all', timeoutMs = DEFAULT_CANCEL_CONFIRM_TIMEOUT_MS): Promise<CancelAllResult> {
     // An order whose final fill is being booked right now is still in the map, but done.
     const open = [...this.working.values()].filter((w) => !isTerminal(w.order.status)).map((w) => w.order.clientOrderId);
-    await Promise.all(open.map((id) => this.cancel(id).catch((e: unknown) => this.deps.hooks.onError('oms.cancel', errorMessage(e)))));
+    const outcomes = await Promise.all(
+      open.map(async (id) => {
+        try {
+          await this.cancel(id, reason);
+        } catch (e) {
+          this.deps.hooks.onError('oms.cancel', `cancel of ${id} failed: ${errorMessage(e)}`);
+        }
+        return (await this.whenFinal(id, timeoutMs)) ? null : id;
+      }),
+    );
+    const unconfirmed = outcomes.filter((id): id is string => id !== null);
+    for (const id of unconfirmed) this.deps.hooks.onError('oms.cancel', `cancel of ${id} not confirmed by the broker within ${timeoutMs} ms`);
+    return { requested: open.length, confirmed: open.length - unconfirmed.length, unconfirmed };
   }
 
   private applyBrokerState(w: Working, state: BrokerOrderState): void {
@@ -256,6 +319,7 @@ export class OrderManager {
     if (isTerminal(order.status)) {
       this.working.delete(order.clientOrderId);
       w.actor.stop();
+      for (const wake of w.waiters.splice(0)) wake();
       this.deps.hooks.onTerminal(order);
     }
   }

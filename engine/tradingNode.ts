@@ -380,7 +380,7 @@ export class TradingNode {
     this.persistRiskState();
     this.bus.publish('breaker.state', { scope: 'global', state: 'open', reason });
     for (const slot of this.slots.values()) slot.lifecycle.send({ type: 'HALT', reason: `breaker:${reason}`, source: 'global_breaker' });
-    this.track(this.oms.cancelAll());
+    this.track(this.oms.cancelAll(`breaker:${reason}`));
   }
 
   /**
