@@ -48,6 +48,8 @@ export interface TradingNodeOptions {
   readonly bus?: MessageBus;
   /** Namespace of client order ids (see ids.ts). */
   readonly idNamespace: string;
+  /** Bars of this symbol feed the volatility-spike rule (default 'VIX'). */
+  readonly volatilityIndexSymbol?: string;
 }
 
 export interface NodeCounters {
@@ -157,6 +159,12 @@ export class TradingNode {
     return this.breaker.state();
   }
 
+  /** The latest portfolio VaR as a fraction of equity, from the risk engine (VaR breach rule). */
+  setPortfolioVar(pct: number | null): void {
+    this.breaker.setVar(pct);
+    this.checkBreaker();
+  }
+
   /** Bars before this time only warm indicators up (a restart resuming from its cursor). */
   setWarmup(on: boolean): void {
     this.warmingUp = on;
@@ -180,6 +188,7 @@ export class TradingNode {
       return undefined;
     }
     this.counters.bars++;
+    if (bar.symbol === (this.opts.volatilityIndexSymbol ?? 'VIX')) this.breaker.setVix(bar.close);
     if (bar.ts !== this.lastTs) this.onNewTime(bar.ts);
     this.opts.marks.onBar(bar);
     if (!this.warmingUp) this.opts.venue.onBar?.(bar);
@@ -352,7 +361,7 @@ export class TradingNode {
     const trade = tradeFromFill(fill, order.strategyId, multiplierOf(order.instrument));
     this.opts.writer.enqueue('recordFill', (s) => s.recordFill(fill, order, position, trade));
     this.bus.publish('fill.booked', { fill, order, position });
-    this.breaker.probeSucceeded();
+    this.breaker.recordFill();
     this.checkBreaker();
   }
 

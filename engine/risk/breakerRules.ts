@@ -12,10 +12,30 @@ import { InputError } from '../domain/errors.js';
  * - errors are counted per event, so a burst of failures on one symbol counts
  *   (the original counted distinct symbols only);
  * - the daily loss limit is a fraction of start-of-day equity (§4B), so it
- *   scales with the account instead of a fixed $500.
+ *   scales with the account instead of a fixed $500;
+ * - the two original breakers' conditions are one set: VaR breach and the
+ *   VIX spike (never used in §4A) are rules like the others.
  */
 
-export type BreakerRuleReason = 'daily_loss_limit' | 'drawdown_limit' | 'error_burst' | 'stale_data';
+export type BreakerRuleReason =
+  | 'daily_loss_limit'
+  | 'drawdown_limit'
+  | 'consecutive_errors'
+  | 'error_burst'
+  | 'var_breach'
+  | 'stale_data'
+  | 'volatility_spike';
+
+/** The rules in the order they are checked; the first that fires is the trip's reason. */
+export const BREAKER_RULES: readonly BreakerRuleReason[] = [
+  'daily_loss_limit',
+  'drawdown_limit',
+  'consecutive_errors',
+  'error_burst',
+  'var_breach',
+  'stale_data',
+  'volatility_spike',
+];
 
 export interface BreakerTrip {
   readonly reason: BreakerRuleReason;
@@ -32,6 +52,12 @@ export interface BreakerMetrics {
   readonly peakEquity: Decimal;
   /** Time of every counted error, epoch ms; duplicates count separately. */
   readonly errorTimes: readonly number[];
+  /** Errors since the last fill (a fill resets it, as in the original). */
+  readonly consecutiveErrors?: number;
+  /** Latest portfolio VaR as a fraction of equity; null/absent when none has been computed. */
+  readonly varPct?: number | null;
+  /** Latest VIX level; null/absent when the feed has none. */
+  readonly vix?: number | null;
   /** End time of the newest market data received; null/absent before the first. */
   readonly lastDataTs?: number | null;
   /** Only a live feed can be stale; a replay's data time is the clock itself. */
@@ -56,11 +82,25 @@ export const breakerLimitsSchema = z.object({
   errorWindowMs: milliseconds('errorWindowMs').default(60_000),
   /** Trip when a live feed's newest data is older than this. */
   maxDataAgeMs: milliseconds('maxDataAgeMs').default(30_000),
+  /** Trip when this many errors happen with no fill in between. */
+  maxConsecutiveErrors: z
+    .number({ message: 'maxConsecutiveErrors must be a number' })
+    .int('maxConsecutiveErrors must be a whole number')
+    .positive('maxConsecutiveErrors must be > 0')
+    .default(5),
+  /** Trip when the portfolio VaR (fraction of equity) exceeds this. */
+  maxVarPct: fraction('maxVarPct').default(0.05),
+  /** Trip when the VIX is at or above this level. */
+  vixTripLevel: z.number({ message: 'vixTripLevel must be a number' }).positive('vixTripLevel must be > 0').default(45),
 });
 
 export type BreakerLimits = z.output<typeof breakerLimitsSchema>;
 
-/** SPEC §4B defaults: 6 % daily loss, 10 % drawdown (§4A), 5 errors in 60 s, data older than 30 s. */
+/**
+ * Defaults: 6 % daily loss, 5 errors in 60 s, data older than 30 s and VIX ≥ 45
+ * (SPEC §4B); 10 % drawdown and 5 consecutive errors (§4A); VaR above 5 % of
+ * equity (the risk engine's limit, §3).
+ */
 export const DEFAULT_BREAKER_LIMITS: BreakerLimits = Object.freeze(breakerLimitsSchema.parse({}));
 
 /** Parse limits from configuration; missing fields take the defaults. Throws InputError naming the field. */
@@ -82,6 +122,13 @@ function checkMetrics(m: BreakerMetrics): void {
   }
   if (m.lastDataTs !== undefined && m.lastDataTs !== null && !Number.isFinite(m.lastDataTs)) {
     throw new InputError('metrics.lastDataTs', `must be a finite epoch ms or null, got ${String(m.lastDataTs)}`);
+  }
+  if (m.consecutiveErrors !== undefined && (!Number.isSafeInteger(m.consecutiveErrors) || m.consecutiveErrors < 0)) {
+    throw new InputError('metrics.consecutiveErrors', `must be a whole number >= 0, got ${String(m.consecutiveErrors)}`);
+  }
+  for (const field of ['varPct', 'vix'] as const) {
+    const v = m[field];
+    if (v !== undefined && v !== null && (!Number.isFinite(v) || v < 0)) throw new InputError(`metrics.${field}`, `must be a finite number >= 0 or null, got ${String(v)}`);
   }
 }
 
@@ -118,9 +165,19 @@ export function evaluateBreakerRules(metrics: BreakerMetrics, limits: BreakerLim
     }
   }
 
+  const consecutive = metrics.consecutiveErrors ?? 0;
+  if (consecutive >= limits.maxConsecutiveErrors) {
+    return { reason: 'consecutive_errors', detail: `${consecutive} errors since the last fill (limit ${limits.maxConsecutiveErrors})` };
+  }
+
   const errors = errorsInWindow(metrics.errorTimes, metrics.now, limits.errorWindowMs);
   if (errors >= limits.maxErrors) {
     return { reason: 'error_burst', detail: `${errors} errors within ${limits.errorWindowMs} ms (limit ${limits.maxErrors})` };
+  }
+
+  const varPct = metrics.varPct;
+  if (varPct !== undefined && varPct !== null && varPct > limits.maxVarPct) {
+    return { reason: 'var_breach', detail: `portfolio VaR ${(varPct * 100).toFixed(2)}% of equity > limit ${limits.maxVarPct * 100}%` };
   }
 
   const last = metrics.lastDataTs;
@@ -131,5 +188,22 @@ export function evaluateBreakerRules(metrics: BreakerMetrics, limits: BreakerLim
     }
   }
 
+  const vix = metrics.vix;
+  if (vix !== undefined && vix !== null && vix >= limits.vixTripLevel) {
+    return { reason: 'volatility_spike', detail: `VIX ${vix.toFixed(2)} >= ${limits.vixTripLevel}` };
+  }
+
   return null;
+}
+
+/**
+ * The size multiplier for new entries at a VIX level (SPEC §4B): ≥ 25 halves,
+ * ≥ 35 quarters, and at the trip level nothing new is opened. No VIX → 1.
+ */
+export function vixSizeMultiplier(vix: number | null | undefined, limits: Pick<BreakerLimits, 'vixTripLevel'> = DEFAULT_BREAKER_LIMITS): number {
+  if (vix === null || vix === undefined || !Number.isFinite(vix)) return 1;
+  if (vix >= limits.vixTripLevel) return 0;
+  if (vix >= 35) return 0.25;
+  if (vix >= 25) return 0.5;
+  return 1;
 }

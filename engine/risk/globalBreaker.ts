@@ -49,6 +49,9 @@ export class GlobalBreaker {
   private peakEquity: Decimal;
   private dayStartEquity: Decimal | null = null;
   private readonly errorTimes: number[] = [];
+  private consecutiveErrors = 0;
+  private varPct: number | null = null;
+  private vix: number | null = null;
 
   constructor(
     private readonly clock: Clock,
@@ -72,17 +75,41 @@ export class GlobalBreaker {
     this.dayStartEquity = equity;
   }
 
-  /** The drawdown that tripped it has been acknowledged: measure the next one from here. */
+  /**
+   * The breaker closed (probe or operator): measure the next drawdown from
+   * here and forget the errors that led to the trip. The daily loss is not
+   * forgiven: it is measured from the start of the trading day until the next
+   * one begins (startDay), so a reset with the day's loss still over the limit
+   * trips again at the next check.
+   */
   acknowledge(equity: Decimal): void {
     this.peakEquity = equity;
+    this.consecutiveErrors = 0;
+    this.errorTimes.length = 0;
   }
 
-  /** A fill is the probe a half-open breaker waits for. */
-  probeSucceeded(): void {
+  /** A fill resets the consecutive-error count and is the probe a half-open breaker waits for. */
+  recordFill(): void {
+    this.consecutiveErrors = 0;
     if (this.state() === 'halfOpen') this.actor.send({ type: 'PROBE_SUCCEEDED' });
   }
 
+  /** The latest portfolio VaR as a fraction of equity (the VaR breach rule). */
+  setVar(pct: number | null): void {
+    this.varPct = pct;
+  }
+
+  /** The latest VIX level (the volatility spike rule, and sizing). */
+  setVix(level: number | null): void {
+    this.vix = level;
+  }
+
+  currentVix(): number | null {
+    return this.vix;
+  }
+
   recordError(): void {
+    this.consecutiveErrors++;
     this.errorTimes.push(this.clock.now());
     if (this.errorTimes.length > 1000) this.errorTimes.splice(0, this.errorTimes.length - 1000);
     if (this.state() === 'halfOpen') this.actor.send({ type: 'PROBE_FAILED' });
@@ -93,7 +120,16 @@ export class GlobalBreaker {
     if (this.state() !== 'closed') return;
     if (equity.gt(this.peakEquity)) this.peakEquity = equity;
     const trip = evaluateBreakerRules(
-      { now: this.clock.now(), equity, dayStartEquity: this.dayStartEquity ?? equity, peakEquity: this.peakEquity, errorTimes: this.errorTimes },
+      {
+        now: this.clock.now(),
+        equity,
+        dayStartEquity: this.dayStartEquity ?? equity,
+        peakEquity: this.peakEquity,
+        errorTimes: this.errorTimes,
+        consecutiveErrors: this.consecutiveErrors,
+        varPct: this.varPct,
+        vix: this.vix,
+      },
       this.limits,
     );
     if (trip) this.actor.send({ type: 'TRIP', reason: trip.reason, detail: trip.detail });

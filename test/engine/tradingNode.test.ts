@@ -160,6 +160,49 @@ describe('TradingNode: one tick through the whole pipeline', () => {
   });
 });
 
+describe('TradingNode: the merged breaker rules', () => {
+  it('a VIX bar at 45 trips volatility_spike and halts the strategies; 44 does not', async () => {
+    const t = setup([scripted('s1', 'TSLA', {})]);
+    const trips: string[] = [];
+    t.node.bus.subscribe('breaker.state', (m) => trips.push(`${m.state}:${String(m.reason)}`));
+    await t.run([bar('VIX', 0, 44), bar('TSLA', 0, 100)]);
+    expect(t.node.breakerState()).toBe('closed');
+    await t.run([bar('VIX', 1, 45), bar('TSLA', 1, 100)]);
+    expect(trips).toEqual(['open:volatility_spike']);
+    expect(t.node.strategyState('s1')).toBe('halted');
+  });
+
+  it('a portfolio VaR above 5 % of equity trips var_breach', async () => {
+    const t = setup([scripted('s1', 'TSLA', {})]);
+    await t.run([bar('TSLA', 0, 100)]);
+    t.node.setPortfolioVar(0.05);
+    expect(t.node.breakerState()).toBe('closed');
+    t.node.setPortfolioVar(0.051);
+    expect(t.node.breakerState()).toBe('open');
+    expect(t.node.riskState().breaker.reason).toBe('var_breach');
+  });
+
+  it('the daily loss is not forgiven by an operator reset, only by the next New York trading day', async () => {
+    // Most of the account in TSLA, which then drops 10 %: a 9 % loss of equity (the drawdown limit is 10 %).
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000');
+    t.node.bus.subscribe('breaker.state', () => undefined);
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100)]);
+    expect(t.portfolio.position('TSLA')?.quantity).toBe(90);
+    // Same New York day as day 2's bar, 1 hour later: a 9 % drop in equity, checked when the next time begins.
+    await t.run([bar('TSLA', 2, 90, { ts: T0 + 2 * DAY + 3_600_000 }), bar('TSLA', 2, 90, { ts: T0 + 2 * DAY + 3_700_000 })]);
+    expect(t.node.riskState().breaker.reason).toBe('daily_loss_limit');
+    t.node.resetBreaker('operator');
+    expect(t.node.breakerState()).toBe('closed');
+    // Still the same New York day, loss unchanged: the next check trips it again.
+    await t.run([bar('TSLA', 2, 90, { ts: T0 + 2 * DAY + 7_200_000 })]);
+    expect(t.node.breakerState()).toBe('open');
+    t.node.resetBreaker('operator');
+    // The next trading day starts from the new equity: no trip at the same price.
+    await t.run([bar('TSLA', 3, 90)]);
+    expect(t.node.breakerState()).toBe('closed');
+  });
+});
+
 describe('TradingNode: breaker state survives a restart', () => {
   it('re-opens an automatic trip with a fresh cool-down and halts the strategies again', async () => {
     const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000');

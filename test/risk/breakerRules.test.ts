@@ -8,6 +8,8 @@ import {
   errorsInWindow,
   evaluateBreakerRules,
   parseBreakerLimits,
+  vixSizeMultiplier,
+  BREAKER_RULES,
   type BreakerMetrics,
 } from '../../engine/risk/breakerRules.js';
 
@@ -28,7 +30,16 @@ function metrics(patch: Partial<BreakerMetrics> = {}): BreakerMetrics {
 
 describe('DEFAULT_BREAKER_LIMITS', () => {
   it('matches the documented defaults', () => {
-    expect(DEFAULT_BREAKER_LIMITS).toEqual({ maxDailyLossPct: 0.06, maxDrawdownPct: 0.1, maxErrors: 5, errorWindowMs: 60_000, maxDataAgeMs: 30_000 });
+    expect(DEFAULT_BREAKER_LIMITS).toEqual({
+      maxDailyLossPct: 0.06,
+      maxDrawdownPct: 0.1,
+      maxErrors: 5,
+      errorWindowMs: 60_000,
+      maxDataAgeMs: 30_000,
+      maxConsecutiveErrors: 5,
+      maxVarPct: 0.05,
+      vixTripLevel: 45,
+    });
     expect(breakerLimitsSchema.parse({})).toEqual(DEFAULT_BREAKER_LIMITS);
   });
 
@@ -43,6 +54,9 @@ describe('DEFAULT_BREAKER_LIMITS', () => {
       [{ maxErrors: 2.5 }, 'maxErrors'],
       [{ errorWindowMs: -5 }, 'errorWindowMs'],
       [{ maxDataAgeMs: Number.NaN }, 'maxDataAgeMs'],
+      [{ maxConsecutiveErrors: 0 }, 'maxConsecutiveErrors'],
+      [{ maxVarPct: 5 }, 'maxVarPct'],
+      [{ vixTripLevel: -1 }, 'vixTripLevel'],
     ] as const) {
       expect(() => parseBreakerLimits(raw)).toThrow(InputError);
       expect(() => parseBreakerLimits(raw)).toThrow(new RegExp(`^${field}:`));
@@ -102,7 +116,49 @@ describe('evaluateBreakerRules', () => {
     expect(evaluateBreakerRules(metrics({ lastDataTs: undefined, feedLive: undefined }))).toBeNull();
   });
 
+  it('consecutive errors trip at the limit (5 by default), counted since the last fill', () => {
+    expect(evaluateBreakerRules(metrics({ consecutiveErrors: 4 }))).toBeNull();
+    expect(evaluateBreakerRules(metrics({ consecutiveErrors: 5 }))).toEqual({ reason: 'consecutive_errors', detail: '5 errors since the last fill (limit 5)' });
+  });
+
+  it('VaR breach trips strictly above the limit (5 % of equity); no VaR yet never trips', () => {
+    expect(evaluateBreakerRules(metrics({ varPct: 0.05 }))).toBeNull();
+    expect(evaluateBreakerRules(metrics({ varPct: null }))).toBeNull();
+    expect(evaluateBreakerRules(metrics({ varPct: 0.0501 }))?.reason).toBe('var_breach');
+  });
+
+  it('volatility spike trips at VIX 45, not at 44.99', () => {
+    expect(evaluateBreakerRules(metrics({ vix: 44.99 }))).toBeNull();
+    expect(evaluateBreakerRules(metrics({ vix: 45 }))).toEqual({ reason: 'volatility_spike', detail: 'VIX 45.00 >= 45' });
+  });
+
+  it('vixSizeMultiplier: 1 below 25, 0.5 from 25, 0.25 from 35, 0 at the trip level', () => {
+    expect([null, 24.99, 25, 34.99, 35, 44.99, 45, 80].map((v) => vixSizeMultiplier(v))).toEqual([1, 1, 0.5, 0.5, 0.25, 0.25, 0, 0]);
+  });
+
   it('reports the first rule in order when several fire', () => {
+    const all = metrics({
+      equity: new Decimal(50_000), errorTimes: [NOW, NOW, NOW, NOW, NOW], lastDataTs: 0, consecutiveErrors: 9, varPct: 0.5, vix: 90,
+    });
+    // Knock out each rule in BREAKER_RULES order: the next one is reported.
+    const fixes: Array<Partial<BreakerMetrics>> = [
+      { dayStartEquity: new Decimal(50_000) },
+      { peakEquity: new Decimal(50_000) },
+      { consecutiveErrors: 0 },
+      { errorTimes: [] },
+      { varPct: 0.01 },
+      { lastDataTs: NOW },
+      { vix: 12 },
+    ];
+    let m = all;
+    for (const [i, fix] of fixes.entries()) {
+      expect(evaluateBreakerRules(m)?.reason).toBe(BREAKER_RULES[i]);
+      m = { ...m, ...fix };
+    }
+    expect(evaluateBreakerRules(m)).toBeNull();
+  });
+
+  it('reports the daily loss first when several fire', () => {
     const m = metrics({ equity: new Decimal(50_000), errorTimes: [NOW, NOW, NOW, NOW, NOW], lastDataTs: 0 });
     expect(evaluateBreakerRules(m)?.reason).toBe('daily_loss_limit');
   });
@@ -119,6 +175,9 @@ describe('evaluateBreakerRules', () => {
     [{ dayStartEquity: new Decimal(Infinity) }, 'metrics.dayStartEquity'],
     [{ peakEquity: 5 as unknown as Decimal }, 'metrics.peakEquity'],
     [{ lastDataTs: Number.POSITIVE_INFINITY }, 'metrics.lastDataTs'],
+    [{ consecutiveErrors: -1 }, 'metrics.consecutiveErrors'],
+    [{ varPct: Number.NaN }, 'metrics.varPct'],
+    [{ vix: -3 }, 'metrics.vix'],
   ] as const)('refuses bad metrics %o naming %s', (patch, field) => {
     expect(() => evaluateBreakerRules(metrics(patch as Partial<BreakerMetrics>))).toThrow(InputError);
     expect(() => evaluateBreakerRules(metrics(patch as Partial<BreakerMetrics>))).toThrow(new RegExp(`^${field.replace('.', '\\.')}:`));
