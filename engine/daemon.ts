@@ -13,7 +13,7 @@ import { loadBars, bundledDataRoot } from './market/barLoader.js';
 import { OptionMarkModel } from './market/optionMarks.js';
 import { createStrategy } from './strategies/registry.js';
 import { TradingNode } from './tradingNode.js';
-import { RISK_STATE_KEY, parseRiskState } from './risk/globalBreaker.js';
+import { RISK_STATE_KEY, parseRiskState } from './risk/breakerBoard.js';
 import { Portfolio } from './portfolio.js';
 import { createPaperVenue } from './paperVenue.js';
 import { startGateway } from './gateway/server.js';

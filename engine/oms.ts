@@ -213,9 +213,14 @@ export class OrderManager {
    * cancelled or a final filled status). What is still not final after
    * `timeoutMs` is reported, and counted as an error by the caller's hook.
    */
-  async cancelAll(reason = 'cancel_all', timeoutMs = DEFAULT_CANCEL_CONFIRM_TIMEOUT_MS): Promise<CancelAllResult> {
+  cancelAll(reason = 'cancel_all', timeoutMs = DEFAULT_CANCEL_CONFIRM_TIMEOUT_MS): Promise<CancelAllResult> {
+    return this.cancelWhere(() => true, reason, timeoutMs);
+  }
+
+  /** cancelAll, limited to the working orders `which` selects (e.g. one strategy's). */
+  async cancelWhere(which: (order: Order) => boolean, reason = 'cancel_all', timeoutMs = DEFAULT_CANCEL_CONFIRM_TIMEOUT_MS): Promise<CancelAllResult> {
     // An order whose final fill is being booked right now is still in the map, but done.
-    const open = [...this.working.values()].filter((w) => !isTerminal(w.order.status)).map((w) => w.order.clientOrderId);
+    const open = [...this.working.values()].filter((w) => !isTerminal(w.order.status) && which(w.order)).map((w) => w.order.clientOrderId);
     const outcomes = await Promise.all(
       open.map(async (id) => {
         try {

@@ -21,6 +21,8 @@ export class Portfolio {
   /** strategyId → underlying → holding */
   private readonly holdings = new Map<string, Map<string, HeldPosition>>();
   private realized = ZERO;
+  /** strategyId → its own cash flows and quantities per symbol, for its P&L (the per-strategy breaker). */
+  private readonly books = new Map<string, { cash: Decimal; readonly quantities: Map<string, number> }>();
   /** Parsed instruments by symbol: OCC parsing is not free and equity() runs every bar time. */
   private readonly instruments = new Map<string, Instrument>();
 
@@ -58,6 +60,13 @@ export class Portfolio {
     const gross = fill.price.times(fill.quantity).times(mult);
     this.cashBalance = (fill.side === 'buy' ? this.cashBalance.minus(gross) : this.cashBalance.plus(gross)).minus(fill.commission);
     this.applyHolding(strategyId, instrument, fill);
+    let book = this.books.get(strategyId);
+    if (!book) {
+      book = { cash: ZERO, quantities: new Map() };
+      this.books.set(strategyId, book);
+    }
+    book.cash = (fill.side === 'buy' ? book.cash.minus(gross) : book.cash.plus(gross)).minus(fill.commission);
+    book.quantities.set(fill.symbol, (book.quantities.get(fill.symbol) ?? 0) + (fill.side === 'buy' ? fill.quantity : -fill.quantity));
     return { position, realized };
   }
 
@@ -117,11 +126,29 @@ export class Portfolio {
     let total = this.cashBalance;
     for (const pos of this.positions.values()) {
       if (pos.quantity === 0) continue;
-      const instrument = this.instrumentOf(pos.symbol);
-      const mark = instrument.kind === 'option' ? marks.optionMark(instrument, nowTs) : marks.lastPrice(pos.symbol);
-      const price = mark === undefined || !Number.isFinite(mark) ? pos.avgCost : moneyFromNumber(mark, 'mark', 4);
-      total = total.plus(price.times(pos.quantity).times(multiplierOf(instrument)));
+      total = total.plus(this.marketValue(pos.symbol, pos.quantity, marks, nowTs));
     }
     return total;
+  }
+
+  /**
+   * One strategy's book value: the cash its fills moved (negative after buying)
+   * plus what it holds at the marks. Its change over a day is its P&L that day.
+   */
+  strategyValue(strategyId: string, marks: MarkSource, nowTs: number): Decimal {
+    const book = this.books.get(strategyId);
+    if (!book) return ZERO;
+    let total = book.cash;
+    for (const [symbol, qty] of book.quantities) {
+      if (qty !== 0) total = total.plus(this.marketValue(symbol, qty, marks, nowTs));
+    }
+    return total;
+  }
+
+  private marketValue(symbol: string, quantity: number, marks: MarkSource, nowTs: number): Decimal {
+    const instrument = this.instrumentOf(symbol);
+    const mark = instrument.kind === 'option' ? marks.optionMark(instrument, nowTs) : marks.lastPrice(symbol);
+    const price = mark === undefined || !Number.isFinite(mark) ? (this.positions.get(symbol)?.avgCost ?? ZERO) : moneyFromNumber(mark, 'mark', 4);
+    return price.times(quantity).times(multiplierOf(instrument));
   }
 }

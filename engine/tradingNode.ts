@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { strategyLifecycleMachine } from '../machines/strategyLifecycle.js';
 import { symbolLockMachine } from '../machines/symbolLock.js';
 import type { BreakerLimits } from './risk/breakerRules.js';
-import { GlobalBreaker, RISK_STATE_KEY, type PersistedRiskState } from './risk/globalBreaker.js';
+import { BreakerBoard, GLOBAL_SCOPE, RISK_STATE_KEY, type BreakerState, type PersistedRiskState } from './risk/breakerBoard.js';
 import type { Clock } from './domain/clock.js';
 import { ConflictError } from './domain/errors.js';
 import { Decimal, moneyFromNumber } from './domain/money.js';
@@ -44,6 +44,8 @@ export interface TradingNodeOptions {
   readonly validator?: ValidatorConfig;
   readonly riskLimits?: RiskLimits;
   readonly breakerLimits?: BreakerLimits;
+  /** Limits of each strategy's own breaker (default DEFAULT_STRATEGY_BREAKER_LIMITS). */
+  readonly strategyBreakerLimits?: BreakerLimits;
   readonly lockQueueSize?: number;
   readonly bus?: MessageBus;
   /** Namespace of client order ids (see ids.ts). */
@@ -74,7 +76,7 @@ export class TradingNode {
   readonly bus: MessageBus;
   readonly oms: OrderManager;
   readonly counters: NodeCounters = { bars: 0, barsRejected: 0, signals: 0, signalsRejected: 0, fills: 0, errors: 0 };
-  private readonly breaker: GlobalBreaker;
+  private readonly breakers: BreakerBoard;
   private readonly slots = new Map<string, StrategySlot>();
   private readonly bySymbol = new Map<string, StrategySlot[]>();
   private readonly locks = new Map<string, Actor<typeof symbolLockMachine>>();
@@ -110,16 +112,20 @@ export class TradingNode {
         onError: (source, message) => this.recordError(source, message),
       },
     });
-    this.breaker = new GlobalBreaker(
-      opts.clock,
-      opts.portfolio.cash,
-      {
-        tripped: (reason, detail) => this.onBreakerTripped(reason, detail),
-        halfOpen: () => this.onBreakerHalfOpen(),
-        closed: (by) => this.onBreakerClosed(by),
+    const limits = opts.riskLimits ?? DEFAULT_RISK_LIMITS;
+    this.breakers = new BreakerBoard({
+      clock: opts.clock,
+      initialEquity: opts.portfolio.cash,
+      // SPEC §1.11: a strategy's max position size doubles as its allocation.
+      strategies: opts.strategies.map((r) => ({ id: r.id, allocation: limits.maxPositionPct[r.id] ?? limits.defaultMaxPositionPct })),
+      reactions: {
+        tripped: (scope, reason, detail) => this.onBreakerTripped(scope, reason, detail),
+        halfOpen: (scope) => this.onBreakerHalfOpen(scope),
+        closed: (scope, by) => this.onBreakerClosed(scope, by),
       },
-      opts.breakerLimits,
-    );
+      ...(opts.breakerLimits ? { limits: opts.breakerLimits } : {}),
+      ...(opts.strategyBreakerLimits ? { strategyLimits: opts.strategyBreakerLimits } : {}),
+    });
     for (const rules of opts.strategies) this.addStrategy(rules);
   }
 
@@ -155,13 +161,18 @@ export class TradingNode {
     return slot ? String(slot.lifecycle.getSnapshot().value) : undefined;
   }
 
-  breakerState(): string {
-    return this.breaker.state();
+  /** The breaker of a scope: 'global' (default) or a strategy id. */
+  breakerState(scope: string = GLOBAL_SCOPE): BreakerState {
+    return this.breakers.state(scope);
+  }
+
+  breakerScopes(): string[] {
+    return this.breakers.scopes();
   }
 
   /** The latest portfolio VaR as a fraction of equity, from the risk engine (VaR breach rule). */
   setPortfolioVar(pct: number | null): void {
-    this.breaker.setVar(pct);
+    this.breakers.global.setVar(pct);
     this.checkBreaker();
   }
 
@@ -188,7 +199,7 @@ export class TradingNode {
       return undefined;
     }
     this.counters.bars++;
-    if (bar.symbol === (this.opts.volatilityIndexSymbol ?? 'VIX')) this.breaker.setVix(bar.close);
+    if (bar.symbol === (this.opts.volatilityIndexSymbol ?? 'VIX')) this.breakers.global.setVix(bar.close);
     if (bar.ts !== this.lastTs) this.onNewTime(bar.ts);
     this.opts.marks.onBar(bar);
     if (!this.warmingUp) this.opts.venue.onBar?.(bar);
@@ -224,18 +235,22 @@ export class TradingNode {
     }
     this.lastTs = ts;
     if (this.warmingUp) return;
+    // The marks are still those of the previous bar time: check them against the day
+    // they belong to before a new day, if this is one, resets the daily loss.
+    this.checkBreaker();
     const date = nyParts(ts).date;
     if (date !== this.currentDate) {
       if (this.currentDate !== '') this.persistRiskState();
       this.currentDate = date;
-      this.breaker.startDay(this.equity());
+      this.breakers.startDay(this.equity(), this.strategyValue);
     }
-    this.checkBreaker();
   }
 
   equity(): Decimal {
     return this.opts.portfolio.equity(this.markSource, this.opts.clock.now());
   }
+
+  private readonly strategyValue = (id: string): Decimal => this.opts.portfolio.strategyValue(id, this.markSource, this.opts.clock.now());
 
   equityHistory(): ReadonlyArray<{ ts: number; equity: Decimal }> {
     return this.equityCurve;
@@ -252,8 +267,9 @@ export class TradingNode {
       this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: v.reason, clientOrderId: null });
       return;
     }
-    if (this.breakerState() === 'open') {
-      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: 'breaker_open', clientOrderId: null });
+    const closedReason = this.breakerBlock(slot.rules.id);
+    if (closedReason !== null) {
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: closedReason, clientOrderId: null });
       return;
     }
     const underlying = underlyingOf(signal.intent.instrument);
@@ -287,9 +303,10 @@ export class TradingNode {
     const slot = this.slots.get(signal.strategyId);
     const underlying = underlyingOf(signal.intent.instrument);
     const release = () => this.lockFor(underlying).send({ type: 'RELEASE', ownerId: signal.strategyId });
-    // Re-check at grant time: the breaker may have tripped while this waited.
-    if (!slot || this.breakerState() === 'open' || String(slot.lifecycle.getSnapshot().value) !== 'running') {
-      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: this.breakerState() === 'open' ? 'breaker_open' : 'strategy_not_running', clientOrderId: null });
+    // Re-check at grant time: a breaker may have tripped while this waited.
+    const blocked = slot ? this.breakerBlock(slot.rules.id) : null;
+    if (!slot || blocked !== null || String(slot.lifecycle.getSnapshot().value) !== 'running') {
+      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: blocked ?? 'strategy_not_running', clientOrderId: null });
       release();
       return;
     }
@@ -361,59 +378,82 @@ export class TradingNode {
     const trade = tradeFromFill(fill, order.strategyId, multiplierOf(order.instrument));
     this.opts.writer.enqueue('recordFill', (s) => s.recordFill(fill, order, position, trade));
     this.bus.publish('fill.booked', { fill, order, position });
-    this.breaker.recordFill();
+    this.breakers.recordFill(order.strategyId);
     this.checkBreaker();
   }
 
   private onOrderTerminal(order: Order): void {
+    if (order.status === 'rejected') this.recordError('oms.rejected', `order ${order.clientOrderId} rejected: ${order.rejectReason ?? 'no reason'}`, order.strategyId);
     const underlying = underlyingOf(order.instrument);
     const slot = this.slots.get(order.strategyId);
     slot?.working.get(underlying)?.delete(order.clientOrderId);
     this.lockFor(underlying).send({ type: 'RELEASE', ownerId: order.strategyId });
   }
 
-  private recordError(source: string, message: string): void {
+  private recordError(source: string, message: string, strategyId?: string): void {
     this.counters.errors++;
     this.bus.publish('engine.error', { source, message });
-    this.opts.logger.error({ source }, message);
-    this.breaker.recordError();
+    this.opts.logger.error({ source, ...(strategyId !== undefined ? { strategyId } : {}) }, message);
+    this.breakers.recordError(strategyId);
     this.checkBreaker();
   }
 
   private checkBreaker(): void {
-    if (this.breakerState() === 'closed') this.breaker.check(this.equity());
+    this.breakers.check(this.equity(), this.strategyValue);
   }
 
-  private onBreakerTripped(reason: string, detail: string): void {
-    this.opts.logger.warn({ reason, detail }, 'global circuit breaker tripped: halting strategies and cancelling working orders');
+  /** Why a new intent of this strategy is refused by a breaker, or null. */
+  private breakerBlock(strategyId: string): string | null {
+    if (this.breakers.state(GLOBAL_SCOPE) === 'open') return 'breaker_open';
+    if (this.breakers.has(strategyId) && this.breakers.state(strategyId) === 'open') return 'strategy_breaker_open';
+    return null;
+  }
+
+  private onBreakerTripped(scope: string, reason: string, detail: string): void {
+    const global = scope === GLOBAL_SCOPE;
+    this.opts.logger.warn({ scope, reason, detail }, `${global ? 'global' : scope} circuit breaker tripped: halting ${global ? 'strategies' : 'the strategy'} and cancelling working orders`);
     this.persistRiskState();
-    this.bus.publish('breaker.state', { scope: 'global', state: 'open', reason });
-    for (const slot of this.slots.values()) slot.lifecycle.send({ type: 'HALT', reason: `breaker:${reason}`, source: 'global_breaker' });
-    this.track(this.oms.cancelAll(`breaker:${reason}`));
+    this.audit(scope, 'tripped', { reason, detail });
+    this.bus.publish('breaker.state', { scope, state: 'open', reason });
+    const halted = global ? [...this.slots.values()] : [this.slots.get(scope)].filter((x): x is StrategySlot => x !== undefined);
+    for (const slot of halted) slot.lifecycle.send({ type: 'HALT', reason: `breaker:${reason}`, source: global ? 'global_breaker' : 'strategy_breaker' });
+    const cancelling = global ? this.oms.cancelAll(`breaker:${reason}`) : this.oms.cancelWhere((o) => o.strategyId === scope, `breaker:${scope}:${reason}`);
+    this.track(
+      cancelling.then((r) => {
+        this.audit(scope, 'orders_cancelled', { requested: r.requested, confirmed: r.confirmed, unconfirmed: [...r.unconfirmed] });
+      }),
+    );
   }
 
   /**
    * Half-open: strategies the breaker halted may trade again so that a probe
    * can happen; the first fill closes the breaker, the next error re-opens it.
    */
-  private onBreakerHalfOpen(): void {
-    this.opts.logger.info('global circuit breaker half-open: resuming breaker-halted strategies for a probe');
-    this.bus.publish('breaker.state', { scope: 'global', state: 'halfOpen', reason: null });
+  private onBreakerHalfOpen(scope: string): void {
+    this.opts.logger.info({ scope }, 'circuit breaker half-open: resuming breaker-halted strategies for a probe');
+    this.bus.publish('breaker.state', { scope, state: 'halfOpen', reason: null });
+    this.audit(scope, 'half_open', {});
     this.persistRiskState();
     this.resumeBreakerHalted();
   }
 
-  private onBreakerClosed(by: string): void {
-    this.breaker.acknowledge(this.equity());
-    this.opts.logger.info({ by }, 'global circuit breaker closed');
-    this.bus.publish('breaker.state', { scope: 'global', state: 'closed', reason: null });
+  private onBreakerClosed(scope: string, by: string): void {
+    this.breakers.acknowledge(scope, this.equity(), this.strategyValue);
+    this.opts.logger.info({ scope, by }, 'circuit breaker closed');
+    this.bus.publish('breaker.state', { scope, state: 'closed', reason: null });
+    this.audit(scope, 'closed', { by });
     this.persistRiskState();
     this.resumeBreakerHalted();
   }
 
-  /** What survives a restart of the breaker and the drawdown rule (engine_state). */
+  private audit(scope: string, action: string, detail: Record<string, unknown>): void {
+    const event = { ts: this.opts.clock.now(), category: 'breaker' as const, scope, action, actor: 'engine', detail };
+    this.opts.writer.enqueue('appendEvent', (s) => s.appendEvent(event));
+  }
+
+  /** What survives a restart of the breakers and their drawdown peaks (engine_state). */
   riskState(): PersistedRiskState {
-    return this.breaker.persisted();
+    return this.breakers.persisted();
   }
 
   private persistRiskState(): void {
@@ -421,14 +461,19 @@ export class TradingNode {
     this.opts.writer.enqueue('riskState', (s) => s.setState(RISK_STATE_KEY, value));
   }
 
-  /** Re-impose the breaker state of the last run (see GlobalBreaker.restore). */
+  /** Re-impose the breaker states of the last run (see ScopedBreaker.restore). */
   restoreRiskState(saved: PersistedRiskState): void {
-    this.breaker.restore(saved);
+    this.breakers.restore(saved);
   }
 
+  /** A strategy halted by a breaker trades again once neither the global breaker nor its own is open. */
   private resumeBreakerHalted(): void {
-    for (const slot of this.slots.values()) {
-      if (slot.lifecycle.getSnapshot().context.haltSource === 'global_breaker') slot.lifecycle.send({ type: 'RESUME' });
+    if (this.breakers.state(GLOBAL_SCOPE) === 'open') return;
+    for (const [id, slot] of this.slots) {
+      const source = slot.lifecycle.getSnapshot().context.haltSource;
+      if (source !== 'global_breaker' && source !== 'strategy_breaker') continue;
+      if (this.breakers.state(id) === 'open') continue;
+      slot.lifecycle.send({ type: 'RESUME' });
     }
   }
 
@@ -447,13 +492,13 @@ export class TradingNode {
     return true;
   }
 
-  resetBreaker(by: string): void {
-    this.breaker.reset(by);
+  resetBreaker(by: string, scope: string = GLOBAL_SCOPE): void {
+    this.breakers.reset(scope, by);
   }
 
   /** An operator's halt: stays open until resetBreaker, whatever the cool-down. */
-  manualHalt(by: string): void {
-    this.breaker.manualHalt(by);
+  manualHalt(by: string, scope: string = GLOBAL_SCOPE): void {
+    this.breakers.manualHalt(scope, by);
   }
 
   async stop(): Promise<void> {
@@ -465,6 +510,6 @@ export class TradingNode {
       slot.lifecycle.stop();
     }
     for (const lock of this.locks.values()) lock.stop();
-    this.breaker.stop();
+    this.breakers.stop();
   }
 }

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, PersistenceError } from '../engine/domain/errors.js';
 import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
-import type { Company, OrderQuery, TradingStore } from '../engine/domain/ports.js';
+import type { AuditEvent, AuditEventQuery, Company, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
 import type { SignalRecord } from '../engine/domain/signal.js';
 import {
   MAIN_ACCOUNT,
@@ -13,6 +13,8 @@ import {
   normalizeExecution,
   normalizeOrder,
   normalizeSignal,
+  normalizeAuditEvent,
+  normalizeAuditQuery,
 } from './storedValues.js';
 
 /*
@@ -37,6 +39,7 @@ export class InMemoryStore implements TradingStore {
   private readonly positions = new Map<string, Position>();
   private readonly trades: TradeTransaction[] = [];
   private readonly signals: SignalRecord[] = [];
+  private readonly events: StoredAuditEvent[] = [];
   private readonly signalIds = new Set<string>();
   private readonly companies = new Map<string, Company>();
   private readonly state = new Map<string, string>();
@@ -138,6 +141,21 @@ export class InMemoryStore implements TradingStore {
       if (this.signalIds.has(r.signalId)) throw new ConflictError(`signal ${r.signalId} already recorded`, { signalId: r.signalId });
       this.signalIds.add(r.signalId);
       this.signals.push(r);
+    });
+  }
+
+  appendEvent(event: AuditEvent): Promise<void> {
+    return this.run(() => {
+      const e = normalizeAuditEvent(event);
+      this.events.push({ ...e, id: String(this.events.length + 1) });
+    });
+  }
+
+  listEvents(query?: AuditEventQuery): Promise<StoredAuditEvent[]> {
+    return this.run(() => {
+      const q = normalizeAuditQuery(query);
+      const rows = this.events.filter((e) => (q.category === undefined || e.category === q.category) && (q.scope === undefined || e.scope === q.scope));
+      return (q.limit === undefined ? rows : rows.slice(-q.limit)).map((e) => ({ ...e, detail: structuredClone(e.detail) }));
     });
   }
 

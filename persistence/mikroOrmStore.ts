@@ -2,9 +2,10 @@ import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/co
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, PersistenceError, errorMessage, isWsbError } from '../engine/domain/errors.js';
 import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
-import type { Company, OrderQuery, TradingStore } from '../engine/domain/ports.js';
+import type { AuditEvent, AuditEventQuery, Company, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
 import type { SignalRecord } from '../engine/domain/signal.js';
 import {
+  AuditEventEntity,
   CompanyEntity,
   EngineStateEntity,
   FillEntity,
@@ -32,6 +33,8 @@ import {
   normalizeExecution,
   normalizeOrder,
   normalizeSignal,
+  normalizeAuditEvent,
+  normalizeAuditQuery,
 } from './storedValues.js';
 
 /** Signals a duplicate fill from inside the transaction so it rolls back and reports "already booked". */
@@ -245,6 +248,27 @@ export class MikroOrmStore implements TradingStore {
         }
         throw e;
       }
+    });
+  }
+
+  async appendEvent(event: AuditEvent): Promise<void> {
+    const e = normalizeAuditEvent(event);
+    await this.guard('appendEvent', async () => {
+      await this.em().insert(AuditEventEntity, { ...e, account: this.account, ts: new Date(e.ts), detail: { ...e.detail } });
+    });
+  }
+
+  async listEvents(query?: AuditEventQuery): Promise<StoredAuditEvent[]> {
+    const q = normalizeAuditQuery(query);
+    return await this.guard('listEvents', async () => {
+      const where = {
+        account: this.account,
+        ...(q.category !== undefined ? { category: q.category } : {}),
+        ...(q.scope !== undefined ? { scope: q.scope } : {}),
+      };
+      // The most recent `limit`, returned oldest first. Ids are ordered by insertion (bigserial).
+      const rows = await this.em().find(AuditEventEntity, where, { orderBy: { id: 'desc' }, ...(q.limit !== undefined ? { limit: q.limit } : {}) });
+      return rows.reverse().map((r) => ({ id: r.id, ts: r.ts.getTime(), category: r.category, scope: r.scope, action: r.action, actor: r.actor, detail: r.detail }));
     });
   }
 

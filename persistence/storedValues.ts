@@ -2,7 +2,7 @@ import { Decimal } from '../engine/domain/money.js';
 import { InputError } from '../engine/domain/errors.js';
 import { ORDER_STATUSES } from '../engine/domain/orders.js';
 import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
-import type { Company, OrderQuery } from '../engine/domain/ports.js';
+import { AUDIT_CATEGORIES, type AuditEvent, type AuditEventQuery, type Company, type OrderQuery } from '../engine/domain/ports.js';
 import type { SignalRecord } from '../engine/domain/signal.js';
 import { TICKER_PATTERN, isOccSymbol } from '../engine/domain/instrument.js';
 
@@ -225,4 +225,30 @@ export function checkOrderQuery(query: OrderQuery): void {
 /** Code-unit order, the same as PostgreSQL's "C" collation, so both stores list rows identically. */
 export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** An audit event as stored: bounded texts, a known category, JSON-safe details. */
+export function normalizeAuditEvent(event: AuditEvent): AuditEvent {
+  epochMs(event.ts, 'event.ts');
+  oneOf(event.category, 'event.category', AUDIT_CATEGORIES);
+  text(event.scope, 'event.scope', 128);
+  text(event.action, 'event.action', 64);
+  text(event.actor, 'event.actor', 128);
+  if (typeof event.detail !== 'object' || event.detail === null || Array.isArray(event.detail)) throw new InputError('event.detail', 'must be an object');
+  let json: string;
+  try {
+    json = JSON.stringify(event.detail);
+  } catch (e) {
+    throw new InputError('event.detail', `must be JSON-serialisable: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { ts: event.ts, category: event.category, scope: event.scope, action: event.action, actor: event.actor, detail: JSON.parse(json) as Record<string, unknown> };
+}
+
+export function normalizeAuditQuery(query: AuditEventQuery = {}): AuditEventQuery {
+  if (query.category !== undefined) oneOf(query.category, 'query.category', AUDIT_CATEGORIES);
+  if (query.scope !== undefined) text(query.scope, 'query.scope', 128);
+  if (query.limit !== undefined && (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 10_000)) {
+    throw new InputError('query.limit', `must be a whole number in [1, 10000], got ${String(query.limit)}`);
+  }
+  return query;
 }

@@ -38,6 +38,10 @@ export interface TradingStore {
   listTrades(symbol?: string): Promise<TradeTransaction[]>;
   recordSignal(record: SignalRecord): Promise<void>;
   listSignals(strategyId?: string): Promise<SignalRecord[]>;
+  /** Append to the audit log (breaker transitions, operator commands, alerts). */
+  appendEvent(event: AuditEvent): Promise<void>;
+  /** In append order; `limit` keeps the most recent. */
+  listEvents(query?: AuditEventQuery): Promise<StoredAuditEvent[]>;
   /** Create or rename; returns whether it was created. */
   upsertCompany(company: Company): Promise<{ created: boolean }>;
   listCompanies(): Promise<Company[]>;
@@ -45,6 +49,34 @@ export interface TradingStore {
   getState(key: string): Promise<string | null>;
   setState(key: string, value: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export const AUDIT_CATEGORIES = ['breaker', 'command', 'alert'] as const;
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+
+/** One audited happening: who did what to which scope, when, with what result. */
+export interface AuditEvent {
+  readonly ts: number;
+  readonly category: AuditCategory;
+  /** 'global', a strategy id, an order id… */
+  readonly scope: string;
+  /** e.g. 'tripped', 'closed', 'halt', 'reset'. */
+  readonly action: string;
+  /** Who: 'engine', an operator's name, a rule. */
+  readonly actor: string;
+  /** JSON-safe details (reason, before/after state, result). */
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  /** Increasing in append order. */
+  readonly id: string;
+}
+
+export interface AuditEventQuery {
+  readonly category?: AuditCategory;
+  readonly scope?: string;
+  readonly limit?: number;
 }
 
 /** What a broker reports about an order it knows. */

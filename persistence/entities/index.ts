@@ -5,8 +5,9 @@ import { TradeTransactionEntity } from './tradeTransaction.js';
 import { CompanyEntity } from './company.js';
 import { SignalDecisionEntity } from './signalDecision.js';
 import { EngineStateEntity } from './engineState.js';
+import { AuditEventEntity } from './auditEvent.js';
 
-export { OrderEntity, FillEntity, PositionEntity, TradeTransactionEntity, CompanyEntity, SignalDecisionEntity, EngineStateEntity };
+export { OrderEntity, FillEntity, PositionEntity, TradeTransactionEntity, CompanyEntity, SignalDecisionEntity, EngineStateEntity, AuditEventEntity };
 
 /** Every table the migrations own, in foreign-key order (parents first). */
 export const ENTITIES = [
@@ -17,4 +18,5 @@ export const ENTITIES = [
   CompanyEntity,
   SignalDecisionEntity,
   EngineStateEntity,
+  AuditEventEntity,
 ] as const;

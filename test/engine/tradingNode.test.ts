@@ -13,6 +13,7 @@ import type { StrategyRules, StrategyView } from '../../engine/strategies/types.
 import { PaperBroker } from '../../actors/brokers/paperBroker.js';
 import { PersistenceWriter } from '../../actors/persistenceWriter.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
+import { parseBreakerLimits } from '../../engine/risk/breakerRules.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 6, 21, 0);
@@ -58,7 +59,10 @@ class RecordingStore extends InMemoryStore {
   }
 }
 
-function setup(strategies: StrategyRules[], cash = '100000') {
+/** The global daily-loss rule out of the way, for tests about the drawdown rule. */
+const NO_DAILY_LOSS = { breakerLimits: parseBreakerLimits({ maxDailyLossPct: 1 }) };
+
+function setup(strategies: StrategyRules[], cash = '100000', extra: Partial<ConstructorParameters<typeof TradingNode>[0]> = {}) {
   const journal: string[] = [];
   const clock = new SimulatedClock(T0 - 1);
   const store = new RecordingStore(journal);
@@ -81,6 +85,9 @@ function setup(strategies: StrategyRules[], cash = '100000') {
     portfolio,
     idNamespace: 'test',
     riskLimits: { maxPositionPct: {}, defaultMaxPositionPct: 0.95, maxOpenPositions: 5 },
+    // Strategy breakers out of the way unless a test is about them.
+    strategyBreakerLimits: parseBreakerLimits({ maxDailyLossPct: 1, maxDrawdownPct: 1 }),
+    ...extra,
   });
   const run = async (bars: Bar[]) => {
     for (const b of bars) {
@@ -89,7 +96,7 @@ function setup(strategies: StrategyRules[], cash = '100000') {
     }
     await node.idle();
   };
-  return { clock, store, node, run, journal, portfolio };
+  return { clock, store, node, run, journal, portfolio, venue };
 }
 
 describe('TradingNode: one tick through the whole pipeline', () => {
@@ -143,7 +150,7 @@ describe('TradingNode: one tick through the whole pipeline', () => {
   });
 
   it('trips the breaker on a drawdown: halts strategies, refuses new intents', async () => {
-    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 }, 4: { side: 'buy', qty: 1 } })], '10000');
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 }, 4: { side: 'buy', qty: 1 } })], '10000', NO_DAILY_LOSS);
     const states: string[] = [];
     t.node.bus.subscribe('breaker.state', (m) => states.push(m.state));
     // Bought near 100 with most of the account, then the price halves.
@@ -179,7 +186,7 @@ describe('TradingNode: the merged breaker rules', () => {
     expect(t.node.breakerState()).toBe('closed');
     t.node.setPortfolioVar(0.051);
     expect(t.node.breakerState()).toBe('open');
-    expect(t.node.riskState().breaker.reason).toBe('var_breach');
+    expect(t.node.riskState().global.reason).toBe('var_breach');
   });
 
   it('the daily loss is not forgiven by an operator reset, only by the next New York trading day', async () => {
@@ -190,28 +197,101 @@ describe('TradingNode: the merged breaker rules', () => {
     expect(t.portfolio.position('TSLA')?.quantity).toBe(90);
     // Same New York day as day 2's bar, 1 hour later: a 9 % drop in equity, checked when the next time begins.
     await t.run([bar('TSLA', 2, 90, { ts: T0 + 2 * DAY + 3_600_000 }), bar('TSLA', 2, 90, { ts: T0 + 2 * DAY + 3_700_000 })]);
-    expect(t.node.riskState().breaker.reason).toBe('daily_loss_limit');
+    expect(t.node.riskState().global.reason).toBe('daily_loss_limit');
     t.node.resetBreaker('operator');
     expect(t.node.breakerState()).toBe('closed');
     // Still the same New York day, loss unchanged: the next check trips it again.
     await t.run([bar('TSLA', 2, 90, { ts: T0 + 2 * DAY + 7_200_000 })]);
     expect(t.node.breakerState()).toBe('open');
     t.node.resetBreaker('operator');
-    // The next trading day starts from the new equity: no trip at the same price.
+    // The first check of day 3 still measures day 2's last state: it trips again.
     await t.run([bar('TSLA', 3, 90)]);
+    expect(t.node.breakerState()).toBe('open');
+    t.node.resetBreaker('operator');
+    // Day 3 is measured from its own start: at the same price, no loss, no trip.
+    await t.run([bar('TSLA', 4, 90)]);
     expect(t.node.breakerState()).toBe('closed');
+  });
+});
+
+describe('TradingNode: per-strategy breakers and the audit log', () => {
+  it("a strategy's daily loss trips its own breaker only: it halts, the others and the global breaker carry on", async () => {
+    const t = setup(
+      [scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 50 } }), scripted('s2', 'AAPL', { 3: { side: 'buy', qty: 10 } })],
+      '100000',
+      { strategyBreakerLimits: parseBreakerLimits({ maxDailyLossPct: 0.005, maxDrawdownPct: 1 }) },
+    );
+    // s1 holds 50 TSLA from day 2's open; on day 3 TSLA drops 10 %: −500, 0.53 % of its 95 k allocation (limit 0.5 %).
+    await t.run([bar('TSLA', 0, 100), bar('AAPL', 0, 50), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 90), bar('AAPL', 3, 50), bar('AAPL', 4, 50), bar('TSLA', 4, 90)]);
+    expect(t.node.breakerState('s1')).toBe('open');
+    expect(t.node.strategyState('s1')).toBe('halted');
+    expect(t.node.breakerState()).toBe('closed');
+    expect(t.node.breakerState('s2')).toBe('closed');
+    expect(t.node.strategyState('s2')).toBe('running');
+    expect(t.portfolio.position('AAPL')?.quantity).toBe(10);
+    const events = await t.store.listEvents({ category: 'breaker' });
+    expect(events.map((e) => [e.scope, e.action])).toEqual([
+      ['s1', 'tripped'],
+      ['s1', 'orders_cancelled'],
+    ]);
+    expect(events[0]!.detail).toMatchObject({ reason: 'daily_loss_limit' });
+    expect(t.node.riskState().strategies.s1).toMatchObject({ state: 'open', reason: 'daily_loss_limit' });
+    // An operator resets the strategy's breaker: it resumes (the global breaker is closed).
+    t.node.resetBreaker('ops', 's1');
+    expect(t.node.strategyState('s1')).toBe('running');
+    await t.node.idle();
+    expect((await t.store.listEvents({ scope: 's1' })).at(-1)).toMatchObject({ action: 'closed', detail: { by: 'ops' } });
+  });
+
+  it('rejected orders count against their strategy: consecutive rejections trip its breaker', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 1 }, 2: { side: 'buy', qty: 1 } })], '100000', {
+      strategyBreakerLimits: parseBreakerLimits({ maxConsecutiveErrors: 2, maxDrawdownPct: 1 }),
+      breakerLimits: parseBreakerLimits({ maxConsecutiveErrors: 50, maxErrors: 50 }),
+    });
+    t.venue.submit = () => Promise.reject(new Error('venue down'));
+    t.venue.getOrder = () => Promise.resolve(null);
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 100)]);
+    const orders = await t.store.listOrders();
+    expect(orders.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    // Tripped on the second rejection (by day 3 its cool-down has passed: half-open).
+    expect((await t.store.listEvents({ scope: 's1' })).map((e) => [e.action, e.detail.reason])).toEqual([
+      ['tripped', 'consecutive_errors'],
+      ['orders_cancelled', undefined],
+      ['half_open', undefined],
+    ]);
+    expect(t.node.breakerState('s1')).toBe('halfOpen');
+    expect(t.node.breakerState()).toBe('closed');
+  });
+
+  it('a global trip is audited with the cancellation result, and a restart restores every scope', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000');
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 50), bar('TSLA', 4, 50)]);
+    const events = await t.store.listEvents({ category: 'breaker', scope: 'global' });
+    expect(events.map((e) => e.action)).toEqual(['tripped', 'orders_cancelled']);
+    expect(events[1]!.detail).toEqual({ requested: 0, confirmed: 0, unconfirmed: [] });
+    t.node.manualHalt('ops', 's1');
+    const saved = t.node.riskState();
+    const restarted = setup([scripted('s1', 'TSLA', {})], '10000');
+    restarted.node.restoreRiskState(saved);
+    expect(restarted.node.breakerState()).toBe('open');
+    expect(restarted.node.breakerState('s1')).toBe('open');
+    restarted.node.resetBreaker('ops');
+    // The global breaker closed, but s1's own manual halt still holds it.
+    expect(restarted.node.strategyState('s1')).toBe('halted');
+    restarted.node.resetBreaker('ops', 's1');
+    expect(restarted.node.strategyState('s1')).toBe('running');
   });
 });
 
 describe('TradingNode: breaker state survives a restart', () => {
   it('re-opens an automatic trip with a fresh cool-down and halts the strategies again', async () => {
-    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000');
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000', NO_DAILY_LOSS);
     // The drawdown is seen when the next bar time starts (equity is checked once per timestamp).
     await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 50), bar('TSLA', 4, 50)]);
     expect(t.node.breakerState()).toBe('open');
     const saved = t.node.riskState();
-    expect(saved.breaker).toMatchObject({ state: 'open', reason: 'drawdown_limit', manual: false });
-    expect(JSON.parse((await t.store.getState('risk.state'))!)).toMatchObject({ breaker: { state: 'open' } });
+    expect(saved.global).toMatchObject({ state: 'open', reason: 'drawdown_limit', manual: false });
+    expect(JSON.parse((await t.store.getState('risk.state'))!)).toMatchObject({ global: { state: 'open' } });
 
     const restarted = setup([scripted('s1', 'TSLA', {})], '10000');
     restarted.node.restoreRiskState(saved);
@@ -235,9 +315,11 @@ describe('TradingNode: breaker state survives a restart', () => {
   });
 
   it('refuses a corrupt stored breaker state, naming the key', async () => {
-    const { parseRiskState } = await import('../../engine/risk/globalBreaker.js');
+    const { parseRiskState } = await import('../../engine/risk/breakerBoard.js');
     expect(() => parseRiskState('{')).toThrow(/risk\.state/);
     expect(() => parseRiskState(JSON.stringify({ breaker: { state: 'open' }, peakEquity: '1' }))).toThrow(/risk\.state\.breaker/);
-    expect(parseRiskState(JSON.stringify({ breaker: { state: 'closed', reason: null, detail: null, manual: false, haltedBy: null }, peakEquity: '100.5' })).peakEquity).toBe('100.5');
+    // The first releases' row (global breaker only) still loads.
+    expect(parseRiskState(JSON.stringify({ breaker: { state: 'closed', reason: null, detail: null, manual: false, haltedBy: null }, peakEquity: '100.5' })).global.peakEquity).toBe('100.5');
+    expect(() => parseRiskState(JSON.stringify({ global: { state: 'open' }, strategies: {} }))).toThrow(/risk\.state\.global/);
   });
 });

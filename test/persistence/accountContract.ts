@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, InputError, NotFoundError, PersistenceError } from '../../engine/domain/errors.js';
 import type { Order } from '../../engine/domain/orders.js';
 import type { TradingStore } from '../../engine/domain/ports.js';
-import type { Database } from '../../persistence/database.js';
+import { readdirSync } from 'node:fs';
+import { MIGRATIONS_DIR, type Database } from '../../persistence/database.js';
 import { normalizeExecution } from '../../persistence/storedValues.js';
 import { T0, execution, makeOrder, makeSignal } from './fixtures.js';
 import type { StoreHarness } from './storeContract.js';
@@ -11,6 +12,12 @@ import { snapshot } from './storeContract.js';
 /** The migration that introduced accounts; its up/down is tested against a live database below. */
 export const ACCOUNT_MIGRATION = 'Migration20261125110418';
 const PREVIOUS_MIGRATION = 'Migration20261125110102';
+/** The account migration and every later one, in order: what re-applying after reverting to it runs. */
+const FROM_ACCOUNT_MIGRATION = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => /^Migration.*\.ts$/.test(f) && !f.endsWith('.d.ts'))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort()
+  .filter((name) => name >= ACCOUNT_MIGRATION);
 const BT = 'backtest:run-1.a_B';
 const SCOPED_TABLES = ['engine_state', 'fills', 'orders', 'positions', 'signal_decisions', 'trade_transactions'];
 
@@ -255,11 +262,12 @@ function registerDatabaseAccountContract(harness: () => StoreHarness): void {
 
       await migrator.down({ to: ACCOUNT_MIGRATION });
       expect((await migrator.getExecutedMigrations()).map((m) => m.name)).toEqual([PREVIOUS_MIGRATION]);
+      // (later migrations were reverted first, then re-applied below)
       for (const table of SCOPED_TABLES) expect(await columns(db, table), table).not.toContain('account');
       expect(await primaryKey(db, 'positions')).toEqual(['symbol']);
       expect(await primaryKey(db, 'engine_state')).toEqual(['key']);
 
-      expect(await db.migrate()).toEqual([ACCOUNT_MIGRATION]);
+      expect(await db.migrate()).toEqual(FROM_ACCOUNT_MIGRATION);
       for (const table of SCOPED_TABLES) expect(await accountsIn(db, table), table).toEqual({ main: 1 });
       expect(await snapshot(main)).toEqual(before);
       expect(await main.getOrder('pre')).toEqual(x.order);
@@ -277,13 +285,13 @@ function registerDatabaseAccountContract(harness: () => StoreHarness): void {
       const migrator = db.orm.getMigrator();
       await expect(migrator.down({ to: ACCOUNT_MIGRATION })).rejects.toThrow(/accounts other than 'main'/);
       // Nothing was reverted.
-      expect((await migrator.getExecutedMigrations()).map((m) => m.name).sort()).toEqual([PREVIOUS_MIGRATION, ACCOUNT_MIGRATION]);
+      expect((await migrator.getExecutedMigrations()).map((m) => m.name).sort()).toEqual([PREVIOUS_MIGRATION, ...FROM_ACCOUNT_MIGRATION]);
       expect(await bt.getState('cursor')).toBe('1');
       expect(await primaryKey(db, 'engine_state')).toEqual(['account', 'key']);
       // Once the operator removed that account's rows, it reverts.
       await db.orm.em.fork().execute(`delete from engine_state where account <> 'main'`);
       await migrator.down({ to: ACCOUNT_MIGRATION });
-      expect(await db.migrate()).toEqual([ACCOUNT_MIGRATION]);
+      expect(await db.migrate()).toEqual(FROM_ACCOUNT_MIGRATION);
     });
   });
 }

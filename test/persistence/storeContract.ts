@@ -316,6 +316,37 @@ export function registerStoreContract(label: string, harness: () => StoreHarness
       });
     });
 
+    describe('audit events', () => {
+      it('appends and lists in order, filtered by category and scope, the most recent `limit`', async () => {
+        const store = await harness().fresh();
+        const ev = (i: number, category: 'breaker' | 'command', scope: string) => ({
+          ts: T0 + i * 1000, category, scope, action: `a${i}`, actor: 'engine', detail: { i, nested: { ok: true }, reason: null },
+        });
+        await store.appendEvent(ev(1, 'breaker', 'global'));
+        await store.appendEvent(ev(2, 'command', 'wsb-dip-bot'));
+        await store.appendEvent(ev(3, 'breaker', 'wsb-dip-bot'));
+        await store.appendEvent(ev(4, 'breaker', 'global'));
+        const all = await store.listEvents();
+        expect(all.map((e) => e.action)).toEqual(['a1', 'a2', 'a3', 'a4']);
+        expect(all[0]).toMatchObject({ ts: T0 + 1000, category: 'breaker', scope: 'global', actor: 'engine', detail: { i: 1, nested: { ok: true }, reason: null } });
+        expect(new Set(all.map((e) => e.id)).size).toBe(4);
+        expect((await store.listEvents({ category: 'breaker' })).map((e) => e.action)).toEqual(['a1', 'a3', 'a4']);
+        expect((await store.listEvents({ scope: 'wsb-dip-bot' })).map((e) => e.action)).toEqual(['a2', 'a3']);
+        expect((await store.listEvents({ category: 'breaker', limit: 2 })).map((e) => e.action)).toEqual(['a3', 'a4']);
+      });
+
+      it('refuses bad events and queries, naming the field', async () => {
+        const store = await harness().fresh();
+        const good = { ts: T0, category: 'breaker' as const, scope: 'global', action: 'tripped', actor: 'engine', detail: {} };
+        await expect(store.appendEvent({ ...good, category: 'nope' as 'breaker' })).rejects.toMatchObject({ field: 'event.category' });
+        await expect(store.appendEvent({ ...good, scope: '' })).rejects.toMatchObject({ field: 'event.scope' });
+        await expect(store.appendEvent({ ...good, ts: Number.NaN })).rejects.toMatchObject({ field: 'event.ts' });
+        await expect(store.appendEvent({ ...good, detail: { big: 10n } })).rejects.toMatchObject({ field: 'event.detail' });
+        await expect(store.listEvents({ limit: 0 })).rejects.toMatchObject({ field: 'query.limit' });
+        expect(await store.listEvents()).toEqual([]);
+      });
+    });
+
     registerAccountContract(harness, opts);
 
     if (opts.database) {

@@ -1,50 +1,34 @@
 import { createActor, type Actor } from 'xstate';
-import { z } from 'zod';
 import { circuitBreakerMachine } from '../../machines/circuitBreaker.js';
 import type { Clock } from '../domain/clock.js';
-import { DataError } from '../domain/errors.js';
 import { Decimal } from '../domain/money.js';
 import { evaluateBreakerRules, DEFAULT_BREAKER_LIMITS, type BreakerLimits } from './breakerRules.js';
 
-/** engine_state key of the breaker and drawdown peak. */
-export const RISK_STATE_KEY = 'risk.state';
-
-export interface PersistedRiskState {
-  readonly breaker: { readonly state: string; readonly reason: string | null; readonly detail: string | null; readonly manual: boolean; readonly haltedBy: string | null };
+/** What one breaker keeps across a restart. */
+export interface PersistedBreaker {
+  readonly state: string;
+  readonly reason: string | null;
+  readonly detail: string | null;
+  readonly manual: boolean;
+  readonly haltedBy: string | null;
   readonly peakEquity: string;
 }
 
-const riskStateSchema = z.object({
-  breaker: z.object({ state: z.string(), reason: z.string().nullable(), detail: z.string().nullable(), manual: z.boolean(), haltedBy: z.string().nullable() }),
-  peakEquity: z.string().regex(/^-?\d+(\.\d+)?$/),
-});
-
-/** The stored breaker state, checked: a corrupt row is an error naming the key, never a silently closed breaker. */
-export function parseRiskState(text: string): PersistedRiskState {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new DataError('not JSON', { field: RISK_STATE_KEY });
-  }
-  const parsed = riskStateSchema.safeParse(raw);
-  if (!parsed.success) throw new DataError(parsed.error.issues[0]?.message ?? 'invalid', { field: `${RISK_STATE_KEY}.${parsed.error.issues[0]?.path.join('.') ?? ''}` });
-  return parsed.data;
-}
-
-export interface GlobalBreakerReactions {
+export interface BreakerReactions {
   tripped(reason: string, detail: string): void;
   halfOpen(): void;
   closed(by: string): void;
 }
 
 /**
- * The global circuit breaker with the measurements its rules need: the
- * breaker actor (machines/circuitBreaker.ts), the start-of-day equity, the
- * drawdown peak and the recent error times. What a trip does to strategies and
- * orders stays with the trading node, which passes its reactions in.
+ * One circuit breaker (the global one, or one strategy's) with the
+ * measurements its rules need: the breaker actor (machines/circuitBreaker.ts),
+ * the start-of-day equity, the drawdown peak, the errors, and for the global
+ * scope the VaR and VIX. For a strategy, "equity" is its allocated capital at
+ * the start of the day plus its P&L since (see BreakerBoard). What a trip
+ * does to strategies and orders stays with the trading node.
  */
-export class GlobalBreaker {
+export class ScopedBreaker {
   readonly actor: Actor<typeof circuitBreakerMachine>;
   private peakEquity: Decimal;
   private dayStartEquity: Decimal | null = null;
@@ -54,13 +38,14 @@ export class GlobalBreaker {
   private vix: number | null = null;
 
   constructor(
+    readonly scope: string,
     private readonly clock: Clock,
     initialEquity: Decimal,
-    reactions: GlobalBreakerReactions,
+    reactions: BreakerReactions,
     private readonly limits: BreakerLimits = DEFAULT_BREAKER_LIMITS,
   ) {
     this.peakEquity = initialEquity;
-    this.actor = createActor(circuitBreakerMachine, { input: { scope: 'global' }, clock });
+    this.actor = createActor(circuitBreakerMachine, { input: { scope }, clock });
     this.actor.on('tripped', (e) => reactions.tripped(e.reason, e.detail));
     this.actor.on('halfOpen', () => reactions.halfOpen());
     this.actor.on('closed', (e) => reactions.closed(e.by));
@@ -135,11 +120,15 @@ export class GlobalBreaker {
     if (trip) this.actor.send({ type: 'TRIP', reason: trip.reason, detail: trip.detail });
   }
 
-  /** What survives a restart (see RISK_STATE_KEY). */
-  persisted(): PersistedRiskState {
+  /** What survives a restart. */
+  persisted(): PersistedBreaker {
     const snap = this.actor.getSnapshot();
     return {
-      breaker: { state: String(snap.value), reason: snap.context.reason, detail: snap.context.detail, manual: snap.context.manual, haltedBy: snap.context.haltedBy },
+      state: String(snap.value),
+      reason: snap.context.reason,
+      detail: snap.context.detail,
+      manual: snap.context.manual,
+      haltedBy: snap.context.haltedBy,
       peakEquity: this.peakEquity.toFixed(),
     };
   }
@@ -150,10 +139,9 @@ export class GlobalBreaker {
    * a manual halt still waits for an operator reset), so a restart never
    * clears a trip.
    */
-  restore(saved: PersistedRiskState): void {
-    const peak = new Decimal(saved.peakEquity);
+  restore(b: PersistedBreaker): void {
+    const peak = new Decimal(b.peakEquity);
     if (peak.isFinite() && peak.gt(this.peakEquity)) this.peakEquity = peak;
-    const b = saved.breaker;
     if (b.state === 'closed') return;
     if (b.manual) this.actor.send({ type: 'MANUAL_HALT', by: b.haltedBy ?? 'restored' });
     else this.actor.send({ type: 'TRIP', reason: b.reason ?? 'restored', detail: `${b.detail ?? ''} (restored after restart)`.trim() });
