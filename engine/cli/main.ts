@@ -4,13 +4,17 @@ import { createLogger } from '../logger.js';
 import { isWsbError, errorMessage } from '../domain/errors.js';
 import { registerBacktestCommand } from './backtestCommand.js';
 import { registerDataCommand } from './dataCommand.js';
+import { registerIndicatorsCommand } from './indicatorsCommand.js';
 import { registerMigrateCommand } from './migrateCommand.js';
 import { registerOptionCommand } from './optionCommand.js';
 import { runDaemon } from '../daemon.js';
 
-/** Input (including pricing inputs), configuration and data problems exit 2; anything else 1. */
+/**
+ * Input (including pricing inputs and a price no volatility reproduces),
+ * configuration and data problems exit 2; anything else 1.
+ */
 export function exitCodeFor(e: unknown): number {
-  if (isWsbError(e) && ['INPUT_INVALID', 'CONFIG_INVALID', 'DATA_INVALID', 'PRICING_INPUT_INVALID'].includes(e.code)) return 2;
+  if (isWsbError(e) && ['INPUT_INVALID', 'CONFIG_INVALID', 'DATA_INVALID', 'PRICING_INPUT_INVALID', 'NO_IMPLIED_VOLATILITY'].includes(e.code)) return 2;
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
   return 1;
 }
@@ -45,6 +49,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerDataCommand(program);
   registerOptionCommand(program);
+  registerIndicatorsCommand(program);
   return program;
 }
 
