@@ -14,6 +14,21 @@ export interface BusMessages {
   'strategy.state': { strategyId: string; state: string; reason: string | null };
   'breaker.state': { scope: string; state: 'closed' | 'open' | 'halfOpen'; reason: string | null };
   'engine.error': { source: string; message: string };
+  /** Something an operator must hear about; alert channels subscribe here. */
+  'alert.raised': Alert;
+}
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+export interface Alert {
+  /** Stable event type, e.g. CIRCUIT_BREAKER_TRIPPED. */
+  readonly type: string;
+  readonly severity: AlertSeverity;
+  /** 'global', a strategy id, a symbol. */
+  readonly scope: string;
+  readonly message: string;
+  readonly ts: number;
+  readonly detail: Readonly<Record<string, unknown>>;
 }
 
 export type BusTopic = keyof BusMessages;

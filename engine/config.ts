@@ -39,6 +39,7 @@ export const envSchema = z.object({
   WSB_REPLAY_TO: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
   WSB_SEED: z.coerce.number({ message: 'must be an integer' }).int('must be an integer').min(0).max(2 ** 31 - 1).default(42),
   WSB_SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(100).max(600_000).default(15_000),
+  WSB_FLATTEN_ON_TRIP: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
 });
 
 export interface EngineConfig {
@@ -56,6 +57,8 @@ export interface EngineConfig {
   readonly replayTo: string | undefined;
   readonly seed: number;
   readonly shutdownTimeoutMs: number;
+  /** On a global breaker trip, close every position with market orders (after the cancels). */
+  readonly flattenOnTrip: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -111,5 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     replayTo: e.WSB_REPLAY_TO,
     seed: e.WSB_SEED,
     shutdownTimeoutMs: e.WSB_SHUTDOWN_TIMEOUT_MS,
+    flattenOnTrip: e.WSB_FLATTEN_ON_TRIP === 'true',
   };
 }

@@ -133,7 +133,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         r.writer = new PersistenceWriter(store, logger.child({ component: 'persistence' }), (what, e) =>
           logger.error({ what, err: errorMessage(e) }, 'persistence failure'),
         );
-        const node = new TradingNode({ clock, logger, venue, writer: r.writer, marks, strategies, portfolio, idNamespace: 'daemon' });
+        const node = new TradingNode({ clock, logger, venue, writer: r.writer, marks, strategies, portfolio, idNamespace: 'daemon', flattenOnTrip: config.flattenOnTrip });
         r.node = node;
         // Orders that were working when the last run ended: adopt, then ask the broker.
         const open = await store.listOrders({ status: OPEN_ORDER_STATUSES });

@@ -52,6 +52,8 @@ export interface TradingNodeOptions {
   readonly idNamespace: string;
   /** Bars of this symbol feed the volatility-spike rule (default 'VIX'). */
   readonly volatilityIndexSymbol?: string;
+  /** On a global trip, close every position with market orders once the cancels are confirmed (default false). */
+  readonly flattenOnTrip?: boolean;
 }
 
 export interface NodeCounters {
@@ -417,12 +419,50 @@ export class TradingNode {
     this.bus.publish('breaker.state', { scope, state: 'open', reason });
     const halted = global ? [...this.slots.values()] : [this.slots.get(scope)].filter((x): x is StrategySlot => x !== undefined);
     for (const slot of halted) slot.lifecycle.send({ type: 'HALT', reason: `breaker:${reason}`, source: global ? 'global_breaker' : 'strategy_breaker' });
+    this.bus.publish('alert.raised', {
+      type: 'CIRCUIT_BREAKER_TRIPPED',
+      severity: 'critical',
+      scope,
+      message: `${global ? 'global' : `strategy ${scope}`} circuit breaker tripped (${reason}): ${detail}`,
+      ts: this.opts.clock.now(),
+      detail: { reason, detail },
+    });
     const cancelling = global ? this.oms.cancelAll(`breaker:${reason}`) : this.oms.cancelWhere((o) => o.strategyId === scope, `breaker:${scope}:${reason}`);
+    const trippedAt = this.opts.clock.now();
     this.track(
-      cancelling.then((r) => {
+      cancelling.then(async (r) => {
         this.audit(scope, 'orders_cancelled', { requested: r.requested, confirmed: r.confirmed, unconfirmed: [...r.unconfirmed] });
+        if (global && this.opts.flattenOnTrip === true) await this.flatten(`flatten:${trippedAt}`, reason);
       }),
     );
+  }
+
+  /**
+   * Close every strategy's holdings with market orders (WSB_FLATTEN_ON_TRIP).
+   * Exits bypass the breaker gate on purpose: they only reduce risk. Each gets
+   * a deterministic signal id, so a restart during the flatten does not double it.
+   */
+  private async flatten(tag: string, reason: string): Promise<void> {
+    const placed: string[] = [];
+    for (const [strategyId, slot] of this.slots) {
+      for (const symbol of slot.rules.universe) {
+        const held = this.opts.portfolio.holding(strategyId, symbol);
+        if (!held || held.quantity === 0) continue;
+        const intent = {
+          strategyId,
+          instrument: held.instrument,
+          side: held.quantity > 0 ? ('sell' as const) : ('buy' as const),
+          quantity: Math.abs(held.quantity),
+          type: 'market' as const,
+          limitPrice: null,
+          reason: `flatten after breaker trip: ${reason}`,
+          signalId: null,
+        };
+        const order = await this.oms.place(intent, `${tag}:${strategyId}:${held.instrument.symbol}`);
+        if (order) placed.push(order.clientOrderId);
+      }
+    }
+    this.audit(GLOBAL_SCOPE, 'flatten', { orders: placed });
   }
 
   /**

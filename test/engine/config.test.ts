@@ -13,6 +13,8 @@ describe('loadConfig', () => {
     expect(c.tradingMode).toBe('paper');
     expect(c.strategies).toEqual(['wsb-dip-bot']);
     expect(c.logLevel).toBe('info');
+    expect(c.flattenOnTrip).toBe(false);
+    expect(loadConfig({ WSB_FLATTEN_ON_TRIP: 'true' }).flattenOnTrip).toBe(true);
   });
 
   it.each([
@@ -29,6 +31,7 @@ describe('loadConfig', () => {
     [{ WSB_SEED: '-1' }, 'WSB_SEED'],
     [{ WSB_STRATEGIES: 'wsb-dip-bot,moonshot' }, 'WSB_STRATEGIES'],
     [{ WSB_STRATEGIES: ' , ' }, 'WSB_STRATEGIES'],
+    [{ WSB_FLATTEN_ON_TRIP: 'yes' }, 'WSB_FLATTEN_ON_TRIP'],
   ])('names the malformed variable %o', (env, field) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {

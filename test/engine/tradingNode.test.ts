@@ -283,6 +283,29 @@ describe('TradingNode: per-strategy breakers and the audit log', () => {
   });
 });
 
+describe('TradingNode: what a global trip does', () => {
+  it('raises a critical alert; with flattenOnTrip, closes every position at the next open and audits it', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000', { ...NO_DAILY_LOSS, flattenOnTrip: true });
+    const alerts: string[] = [];
+    t.node.bus.subscribe('alert.raised', (a) => alerts.push(`${a.severity}:${a.type}:${a.scope}`));
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 50), bar('TSLA', 4, 50)]);
+    expect(alerts).toEqual(['critical:CIRCUIT_BREAKER_TRIPPED:global']);
+    const flatten = (await t.store.listOrders()).filter((o) => o.reason.startsWith('flatten'));
+    expect(flatten.map((o) => [o.side, o.quantity, o.status])).toEqual([['sell', 90, 'submitted']]);
+    await t.run([bar('TSLA', 5, 55)]);
+    expect(t.portfolio.position('TSLA')?.quantity).toBe(0);
+    // By day 5 the cool-down has passed (half-open), and the flatten's fill is the probe that closes it.
+    expect((await t.store.listEvents({ scope: 'global' })).map((e) => e.action)).toEqual(['tripped', 'orders_cancelled', 'flatten', 'half_open', 'closed']);
+  });
+
+  it('without flattenOnTrip (the default) positions are kept', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000', NO_DAILY_LOSS);
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 50), bar('TSLA', 4, 50), bar('TSLA', 5, 55)]);
+    expect(t.node.breakerState()).not.toBe('closed');
+    expect(t.portfolio.position('TSLA')?.quantity).toBe(90);
+  });
+});
+
 describe('TradingNode: breaker state survives a restart', () => {
   it('re-opens an automatic trip with a fresh cool-down and halts the strategies again', async () => {
     const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 90 } })], '10000', NO_DAILY_LOSS);
