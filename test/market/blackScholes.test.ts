@@ -109,6 +109,35 @@ describe('bsm properties', () => {
     );
   });
 
+  it('is monotone: calls rise and puts fall with spot; both rise with vol; with q = 0 a call and with r = 0 a put rise with time', () => {
+    const bump = fc.double({ min: 1.001, max: 2, noNaN: true });
+    fc.assert(
+      fc.property(inputs, bump, fc.constantFrom<'C' | 'P'>('C', 'P'), ({ spot, moneyness, years, rate, dividend, vol }, k, right) => {
+        const strike = spot * moneyness;
+        const base = { right, spot, strike, years, rate, dividend, vol };
+        const p0 = bsm(base).price;
+        const tol = 1e-12 * Math.max(1, spot);
+        const upSpot = bsm({ ...base, spot: spot * k }).price;
+        if (right === 'C') expect(upSpot).toBeGreaterThanOrEqual(p0 - tol);
+        else expect(upSpot).toBeLessThanOrEqual(p0 + tol);
+        expect(bsm({ ...base, vol: vol * k }).price).toBeGreaterThanOrEqual(p0 - tol);
+        const later = (r: number, q: number) => [bsm({ ...base, rate: r, dividend: q }).price, bsm({ ...base, rate: r, dividend: q, years: years * k }).price] as const;
+        const [shortT, longT] = right === 'C' ? later(Math.max(0, rate), 0) : later(0, dividend);
+        expect(longT).toBeGreaterThanOrEqual(shortT - tol);
+      }),
+      { seed: 7, numRuns: 500 },
+    );
+  });
+
+  it('very long T (100 years): finite, call → S e^{−qT}, put → K e^{−rT} minus a vanishing forward', () => {
+    const c = bsm({ right: 'C', spot: 100, strike: 100, years: 100, rate: 0.04, dividend: 0.01, vol: 0.3 });
+    const p = bsm({ right: 'P', spot: 100, strike: 100, years: 100, rate: 0.04, dividend: 0.01, vol: 0.3 });
+    for (const r of [c, p]) for (const v of Object.values(r)) expect(Number.isFinite(v)).toBe(true);
+    expect(c.price).toBeLessThanOrEqual(100 * Math.exp(-1));
+    expect(c.price).toBeGreaterThan(0.95 * 100 * Math.exp(-1));
+    expect(c.price - p.price).toBeCloseTo(100 * Math.exp(-1) - 100 * Math.exp(-4), 10);
+  });
+
   it('greeks match central finite differences', () => {
     fc.assert(
       fc.property(inputs, fc.constantFrom<'C' | 'P'>('C', 'P'), ({ spot, moneyness, years, rate, dividend, vol }, right) => {
