@@ -18,8 +18,9 @@ const bars = await loadBars({ roots: [bundledDataRoot()], symbols: ['AAPL'], tim
 /** Bars after which seeding differences have decayed below 1e-12 (EMA 26: (25/27)^500 ≈ 2e-17; ATR 14: (13/14)^500 ≈ 8e-17). */
 const BURN_IN = 500;
 
-function relClose(a: number, b: number, tol: number): boolean {
-  return Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
+/** Both present and within `tol` relative; a missing value on either side is a failure. */
+function relClose(a: number | null, b: number | null, tol: number): boolean {
+  return a !== null && b !== null && Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 }
 
 describe('indicators agree with trading-signals on the bundled AAPL daily bars', () => {
@@ -68,7 +69,7 @@ describe('indicators agree with trading-signals on the bundled AAPL daily bars',
       }
       // ATR: trading-signals counts the first bar's high − low as a true range, ours starts at the
       // second bar (a true range needs the previous close); Wilder smoothing makes that fade.
-      if (i >= BURN_IN) expect(relClose(atr.value, a!, 1e-9)).toBe(true);
+      if (i >= BURN_IN) expect(relClose(atr.value, a, 1e-9)).toBe(true);
     });
     expect(compared).toBe(bars.length - 14);
   });
