@@ -5,6 +5,8 @@ import { applyFill } from './domain/position.js';
 import { instrumentFromSymbol, multiplierOf, underlyingOf, type Instrument } from './domain/instrument.js';
 import type { HeldPosition } from './strategies/types.js';
 
+const EMPTY_QUANTITIES: ReadonlyMap<string, number> = new Map();
+
 /** Prices for marking positions; the option mark model provides them. */
 export interface MarkSource {
   lastPrice(symbol: string): number | undefined;
@@ -129,6 +131,11 @@ export class Portfolio {
       total = total.plus(this.marketValue(pos.symbol, pos.quantity, marks, nowTs));
     }
     return total;
+  }
+
+  /** What one strategy holds, by symbol (signed; exact, unlike the one-instrument `holding` view). */
+  strategyQuantities(strategyId: string): ReadonlyMap<string, number> {
+    return this.books.get(strategyId)?.quantities ?? EMPTY_QUANTITIES;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { BreakerLimits } from './risk/breakerRules.js';
 import { BreakerBoard, GLOBAL_SCOPE, RISK_STATE_KEY, type BreakerState, type PersistedRiskState } from './risk/breakerBoard.js';
 import type { Clock } from './domain/clock.js';
 import { ConflictError } from './domain/errors.js';
-import { Decimal, moneyFromNumber } from './domain/money.js';
+import type { Decimal } from './domain/money.js';
 import { barProblem, type Bar } from './domain/market.js';
 import { multiplierOf, underlyingOf } from './domain/instrument.js';
 import type { Fill, Order } from './domain/orders.js';
@@ -21,7 +21,9 @@ import { OrderManager } from './oms.js';
 import type { Portfolio} from './portfolio.js';
 import { type MarkSource } from './portfolio.js';
 import { validateSignal, DEFAULT_VALIDATOR_CONFIG, type ValidatorConfig } from './signals/validator.js';
-import { assessIntent, DEFAULT_RISK_LIMITS, type RiskLimits } from './risk/riskManager.js';
+import { RiskGate } from './risk/riskGate.js';
+import { allocationOf, DEFAULT_PRE_TRADE_LIMITS, type PreTradeLimits } from './risk/preTradeLimits.js';
+import { describeRejection } from './risk/preTrade.js';
 import type { PersistenceWriter } from '../actors/persistenceWriter.js';
 import { clientOrderIdFor } from './ids.js';
 
@@ -42,7 +44,8 @@ export interface TradingNodeOptions {
   readonly strategies: readonly StrategyRules[];
   readonly portfolio: Portfolio;
   readonly validator?: ValidatorConfig;
-  readonly riskLimits?: RiskLimits;
+  /** Pre-trade sizing, caps and compliance limits (default DEFAULT_PRE_TRADE_LIMITS). */
+  readonly preTradeLimits?: PreTradeLimits;
   readonly breakerLimits?: BreakerLimits;
   /** Limits of each strategy's own breaker (default DEFAULT_STRATEGY_BREAKER_LIMITS). */
   readonly strategyBreakerLimits?: BreakerLimits;
@@ -79,6 +82,7 @@ export class TradingNode {
   readonly oms: OrderManager;
   readonly counters: NodeCounters = { bars: 0, barsRejected: 0, signals: 0, signalsRejected: 0, fills: 0, errors: 0 };
   private readonly breakers: BreakerBoard;
+  readonly riskGate: RiskGate;
   private readonly slots = new Map<string, StrategySlot>();
   private readonly bySymbol = new Map<string, StrategySlot[]>();
   private readonly locks = new Map<string, Actor<typeof symbolLockMachine>>();
@@ -114,12 +118,13 @@ export class TradingNode {
         onError: (source, message) => this.recordError(source, message),
       },
     });
-    const limits = opts.riskLimits ?? DEFAULT_RISK_LIMITS;
+    const limits = opts.preTradeLimits ?? DEFAULT_PRE_TRADE_LIMITS;
+    this.riskGate = new RiskGate({ clock: opts.clock, portfolio: opts.portfolio, marks: this.markSource, limits });
     this.breakers = new BreakerBoard({
       clock: opts.clock,
       initialEquity: opts.portfolio.cash,
       // SPEC §1.11: a strategy's max position size doubles as its allocation.
-      strategies: opts.strategies.map((r) => ({ id: r.id, allocation: limits.maxPositionPct[r.id] ?? limits.defaultMaxPositionPct })),
+      strategies: opts.strategies.map((r) => ({ id: r.id, allocation: allocationOf(limits, r.id) })),
       reactions: {
         tripped: (scope, reason, detail) => this.onBreakerTripped(scope, reason, detail),
         halfOpen: (scope) => this.onBreakerHalfOpen(scope),
@@ -274,6 +279,12 @@ export class TradingNode {
       this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: closedReason, clientOrderId: null });
       return;
     }
+    // Risk before the lock: a rejected intent never reaches a lock or a broker.
+    const risk = this.riskGate.assess(signal.intent, { score: v.score, confidence: 1 });
+    if (!risk.approved) {
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: describeRejection(risk), clientOrderId: null });
+      return;
+    }
     const underlying = underlyingOf(signal.intent.instrument);
     const lock = this.lockFor(underlying);
     this.waitingForLock.set(signal.id, { signal, score: v.score, threshold: v.threshold });
@@ -312,26 +323,15 @@ export class TradingNode {
       release();
       return;
     }
-    const instrument = signal.intent.instrument;
-    const held = this.opts.portfolio.holding(signal.strategyId, underlying);
-    const unit = instrument.kind === 'option' ? this.markSource.optionMark(instrument, this.opts.clock.now()) : this.opts.marks.lastPrice(instrument.symbol);
-    const risk = assessIntent(
-      signal.intent,
-      {
-        equity: this.equity(),
-        cash: this.opts.portfolio.cash,
-        unitPrice: unit === undefined || !Number.isFinite(unit) ? new Decimal(0) : moneyFromNumber(unit, 'unitPrice', 4),
-        multiplier: multiplierOf(instrument),
-        heldQuantity: held && held.instrument.symbol === instrument.symbol ? held.quantity : 0,
-        openPositions: this.opts.portfolio.allPositions().filter((p) => p.quantity !== 0).length,
-      },
-      this.opts.riskLimits ?? DEFAULT_RISK_LIMITS,
-    );
+    // Sized again at grant time: while this waited, another order may have used the cash or the room.
+    // Until the 0–100 scoring lands (issue 5), the rule's own strength is the score and confidence is full.
+    const risk = this.riskGate.assess(signal.intent, { score: w.score, confidence: 1 });
     if (!risk.approved) {
-      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: risk.reason, clientOrderId: null });
+      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: describeRejection(risk), clientOrderId: null });
       release();
       return;
     }
+    this.riskGate.recordApproval(risk);
     const clientOrderId = clientOrderIdFor(this.opts.idNamespace, signal.id);
     let set = slot.working.get(underlying);
     if (!set) {
@@ -339,7 +339,14 @@ export class TradingNode {
       slot.working.set(underlying, set);
     }
     set.add(clientOrderId);
-    this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'accepted', reason: risk.resized ? 'accepted_resized' : 'accepted', clientOrderId });
+    const warned = risk.warnings.length > 0 ? ` (warnings: ${risk.warnings.map((x) => x.code).join(', ')})` : '';
+    this.decide(signal, {
+      score: w.score,
+      threshold: w.threshold,
+      decision: 'accepted',
+      reason: `${risk.resized ? `accepted_resized${risk.bindingCap ? `: ${risk.bindingCap.code}` : ''}` : 'accepted'}${warned}`,
+      clientOrderId,
+    });
     this.track(
       this.oms.place(risk.intent, signal.id).then((order) => {
         if (order === null) {
@@ -376,7 +383,9 @@ export class TradingNode {
 
   private onFill(fill: Fill, order: Order): void {
     this.counters.fills++;
-    const { position } = this.opts.portfolio.apply(fill, order.strategyId);
+    const before = this.opts.portfolio.position(fill.symbol)?.quantity ?? 0;
+    const { position, realized } = this.opts.portfolio.apply(fill, order.strategyId);
+    this.riskGate.onFill(fill, realized, before);
     const trade = tradeFromFill(fill, order.strategyId, multiplierOf(order.instrument));
     this.opts.writer.enqueue('recordFill', (s) => s.recordFill(fill, order, position, trade));
     this.bus.publish('fill.booked', { fill, order, position });

@@ -88,7 +88,7 @@ describe('wsb backtest (real process)', () => {
     expect(badEnv.stderr).toContain('WSB_LOG_LEVEL');
   });
 
-  it('--persist writes the run to the configured embedded database', async () => {
+  it('--persist writes the run to the configured embedded database', { timeout: 180_000 }, async () => {
     const dir = await tempDir('wsb-bt-persist-');
     const env = cleanEnv({ WSB_DATA_DIR: dir });
     const r = await runWsb(['backtest', '--strategy', 'wsb-dip-bot', '--json', '--persist', '--symbols', 'AAPL,TSLA', '--seed', '3'], env);

@@ -14,6 +14,7 @@ import { PaperBroker } from '../../actors/brokers/paperBroker.js';
 import { PersistenceWriter } from '../../actors/persistenceWriter.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
 import { parseBreakerLimits } from '../../engine/risk/breakerRules.js';
+import { parsePreTradeLimits } from '../../engine/risk/preTradeLimits.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 6, 21, 0);
@@ -39,7 +40,7 @@ function scripted(id: string, symbol: string, plan: Record<number, { side: 'buy'
         symbol,
         kind: step.side === 'buy' ? 'entry' : 'exit',
         ts: b.ts,
-        strength: step.strength ?? 80,
+        strength: step.strength ?? 95,
         reason: 'scripted',
         intent: { strategyId: id, instrument: equity(symbol), side: step.side, quantity: step.qty, type: 'market', limitPrice: null, reason: 'scripted', signalId: null },
         features: {},
@@ -84,7 +85,7 @@ function setup(strategies: StrategyRules[], cash = '100000', extra: Partial<Cons
     strategies,
     portfolio,
     idNamespace: 'test',
-    riskLimits: { maxPositionPct: {}, defaultMaxPositionPct: 0.95, maxOpenPositions: 5 },
+    preTradeLimits: parsePreTradeLimits({ defaultAllocationPct: 0.95, maxPositionPct: 0.95, maxNamePct: 0.95, maxOpenPositions: 5, enforceMarketHours: false }),
     // Strategy breakers out of the way unless a test is about them.
     strategyBreakerLimits: parseBreakerLimits({ maxDailyLossPct: 1, maxDrawdownPct: 1 }),
     ...extra,
@@ -164,6 +165,36 @@ describe('TradingNode: one tick through the whole pipeline', () => {
     t.node.resetBreaker('operator');
     expect(t.node.breakerState()).toBe('closed');
     expect(t.node.strategyState('s1')).toBe('running');
+  });
+});
+
+describe('TradingNode: the pre-trade stage', () => {
+  it('a rejected intent is recorded with its reason code and never reaches a lock or the broker', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 10 } })], '100000', {
+      preTradeLimits: parsePreTradeLimits({ restrictedSymbols: ['tsla'], enforceMarketHours: false }),
+    });
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100)]);
+    const [decision] = await t.store.listSignals();
+    expect(decision).toMatchObject({ decision: 'rejected', clientOrderId: null });
+    expect(decision!.reason).toMatch(/^RESTRICTED_SYMBOL: /);
+    expect(t.journal.filter((j) => j.startsWith('submit:'))).toEqual([]);
+    expect(await t.store.listOrders()).toEqual([]);
+  });
+
+  it('market hours: a signal raised on a Saturday is refused MARKET_CLOSED', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 5: { side: 'buy', qty: 10 } })], '100000', {
+      preTradeLimits: parsePreTradeLimits({ enforceMarketHours: true }),
+    });
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 5, 100)]); // day 5 = Saturday 11 January 2025
+    expect((await t.store.listSignals())[0]!.reason).toMatch(/^MARKET_CLOSED: /);
+  });
+
+  it('the signal grade sizes the entry: strength 60 (grade poor) gets half the requested shares', async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 10, strength: 60 } })]);
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100)]);
+    const [order] = await t.store.listOrders();
+    expect(order?.quantity).toBe(5);
+    expect((await t.store.listSignals())[0]!.reason).toBe('accepted_resized');
   });
 });
 
