@@ -13,6 +13,17 @@ const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** An http(s) URL; plain http only to a loopback host (a local identity provider in tests), never across a network. */
+const httpUrl = z
+  .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+  .refine((u) => u.startsWith('https://') || isLoopbackUrl(u), 'must use https:// (http:// only to a loopback host)');
+
+function isLoopbackUrl(u: string): boolean {
+  // zod runs refinements after a failed format check too, so the URL may not parse here.
+  if (!URL.canParse(u)) return false;
+  return isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, ''));
+}
+
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal number like 100000 or 2500.50');
 
 export const envSchema = z.object({
@@ -40,6 +51,10 @@ export const envSchema = z.object({
   WSB_SEED: z.coerce.number({ message: 'must be an integer' }).int('must be an integer').min(0).max(2 ** 31 - 1).default(42),
   WSB_SHUTDOWN_TIMEOUT_MS: z.coerce.number({ message: 'must be milliseconds' }).int().min(100).max(600_000).default(15_000),
   WSB_FLATTEN_ON_TRIP: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+  WSB_OIDC_ISSUER: httpUrl.optional(),
+  WSB_OIDC_AUDIENCE: z.string().min(1, 'must not be empty').max(512, 'must be at most 512 characters').optional(),
+  WSB_OIDC_JWKS_URL: httpUrl.optional(),
+  WSB_OPEN_READS: boolFlag.optional(),
 });
 
 export interface EngineConfig {
@@ -59,6 +74,19 @@ export interface EngineConfig {
   readonly shutdownTimeoutMs: number;
   /** On a global breaker trip, close every position with market orders (after the cancels). */
   readonly flattenOnTrip: boolean;
+  /** OIDC JWT verification (e.g. Auth0), besides or instead of the static token. */
+  readonly oidc: OidcConfig | undefined;
+  /** GET routes of the API answer without credentials; only ever true on a loopback bind. */
+  readonly openReads: boolean;
+}
+
+export interface OidcConfig {
+  /** The `iss` every token must carry, exactly (Auth0: `https://<tenant>.auth0.com/`, with the slash). */
+  readonly issuer: string;
+  /** The `aud` every token must contain (the API identifier). */
+  readonly audience: string;
+  /** Where the signing keys are fetched from (and cached). */
+  readonly jwksUrl: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -87,8 +115,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     // refusing is the only safe answer.
     throw new ConfigError('WSB_TRADING_MODE', 'live trading needs the Alpaca broker adapter, which this build does not include; use paper');
   }
-  if (!isLoopback(e.WSB_HOST) && !e.WSB_API_TOKEN) {
-    throw new ConfigError('WSB_API_TOKEN', `required when the gateway binds to a non-loopback address (WSB_HOST=${e.WSB_HOST})`);
+  const oidc = oidcConfig(e);
+  const loopback = isLoopback(e.WSB_HOST);
+  if (!loopback && !e.WSB_API_TOKEN && !oidc) {
+    throw new ConfigError('WSB_API_TOKEN', `required when the gateway binds to a non-loopback address (WSB_HOST=${e.WSB_HOST}), unless WSB_OIDC_ISSUER is set`);
+  }
+  if (e.WSB_OPEN_READS === true && !loopback) {
+    throw new ConfigError('WSB_OPEN_READS', `may be true only when WSB_HOST is a loopback address (WSB_HOST=${e.WSB_HOST})`);
   }
   if (e.WSB_STRATEGIES.length === 0) throw new ConfigError('WSB_STRATEGIES', 'must name at least one strategy');
   for (const id of e.WSB_STRATEGIES) {
@@ -115,5 +148,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     seed: e.WSB_SEED,
     shutdownTimeoutMs: e.WSB_SHUTDOWN_TIMEOUT_MS,
     flattenOnTrip: e.WSB_FLATTEN_ON_TRIP === 'true',
+    oidc,
+    // Open by default on loopback only: nothing off this machine can reach it, and commands still need credentials.
+    openReads: e.WSB_OPEN_READS ?? loopback,
+  };
+}
+
+function oidcConfig(e: z.infer<typeof envSchema>): OidcConfig | undefined {
+  if (!e.WSB_OIDC_ISSUER) {
+    if (e.WSB_OIDC_AUDIENCE) throw new ConfigError('WSB_OIDC_AUDIENCE', 'is set but WSB_OIDC_ISSUER is not');
+    if (e.WSB_OIDC_JWKS_URL) throw new ConfigError('WSB_OIDC_JWKS_URL', 'is set but WSB_OIDC_ISSUER is not');
+    return undefined;
+  }
+  // Without an audience check, a token the same issuer minted for any other API would be accepted here.
+  if (!e.WSB_OIDC_AUDIENCE) throw new ConfigError('WSB_OIDC_AUDIENCE', 'required when WSB_OIDC_ISSUER is set');
+  return {
+    issuer: e.WSB_OIDC_ISSUER,
+    audience: e.WSB_OIDC_AUDIENCE,
+    jwksUrl: e.WSB_OIDC_JWKS_URL ?? `${e.WSB_OIDC_ISSUER.replace(/\/+$/, '')}/.well-known/jwks.json`,
   };
 }

@@ -17,6 +17,9 @@ import { RISK_STATE_KEY, parseRiskState } from './risk/breakerBoard.js';
 import { Portfolio } from './portfolio.js';
 import { createPaperVenue } from './paperVenue.js';
 import { startGateway } from './gateway/server.js';
+import { createAuthenticator } from './gateway/auth.js';
+import { EngineMetrics } from './gateway/metrics.js';
+import { NodeEngineControl } from './engineControl.js';
 import type { Readiness } from './gateway/health.js';
 import { PersistenceWriter } from '../actors/persistenceWriter.js';
 import { createReplayFeed } from '../actors/feeds/replayFeed.js';
@@ -28,6 +31,7 @@ export const REPLAY_CURSOR_KEY = 'replay.cursor';
 interface Running {
   db?: Database;
   node?: TradingNode;
+  control?: NodeEngineControl;
   writer?: PersistenceWriter;
   gateway?: FastifyInstance;
   feed?: ReturnType<typeof createReplayFeed>;
@@ -47,6 +51,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
   const clock = new SimulatedClock(0);
   const marks = new OptionMarkModel();
   let bars: Bar[] = [];
+  const metrics = new EngineMetrics();
+  const authenticator = createAuthenticator(config, {
+    onRejected: (reason) => logger.debug({ component: 'gateway', reason }, 'credential refused'),
+  });
 
   const persistCursor = (ts: number) => {
     if (!r.writer || !(ts > r.cursor)) return;
@@ -133,8 +141,16 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         r.writer = new PersistenceWriter(store, logger.child({ component: 'persistence' }), (what, e) =>
           logger.error({ what, err: errorMessage(e) }, 'persistence failure'),
         );
-        const node = new TradingNode({ clock, logger, venue, writer: r.writer, marks, strategies, portfolio, idNamespace: 'daemon', flattenOnTrip: config.flattenOnTrip });
+        const writer = r.writer;
+        const node = new TradingNode({
+          clock, logger, venue, writer, marks, strategies, portfolio, idNamespace: 'daemon', flattenOnTrip: config.flattenOnTrip,
+          observeStage: (stage, seconds) => metrics.observeStage(stage, seconds),
+        });
         r.node = node;
+        const control = new NodeEngineControl({ node, portfolio, store, clock, audit: (e) => writer.run('appendEvent', (st) => st.appendEvent(e)) });
+        r.control = control;
+        metrics.attachBus(node.bus);
+        metrics.setSource({ ticks: () => node.counters.bars, breakers: () => control.breakers(), latestVar: () => control.latestVar() });
         // Orders that were working when the last run ended: adopt, then ask the broker.
         const open = await store.listOrders({ status: OPEN_ORDER_STATUSES });
         for (const order of open) {
@@ -167,9 +183,12 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         );
       })),
       startTrading: fromPromise<unknown>(async () => {
-        const started = await startGateway({ host: config.host, port: config.port, logger, store: r.db!.store, readiness });
+        const started = await startGateway({ host: config.host, port: config.port, logger, control: r.control!, authenticator, metrics, readiness });
         r.gateway = started.app;
-        logger.info({ host: config.host, port: started.port }, 'gateway listening');
+        logger.info(
+          { host: config.host, port: started.port, auth: { token: config.apiToken !== undefined, oidcIssuer: config.oidc?.issuer ?? null, openReads: config.openReads } },
+          'gateway listening',
+        );
         startFeed();
       }),
       shutdown: fromPromise<unknown>(async () => {
@@ -202,7 +221,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         resolve(1);
       },
     });
-    actor.on('childRestarting', (e) => logger.warn({ childId: e.childId, attempt: e.attempt, delayMs: e.delayMs }, 'child failed; restart scheduled'));
+    actor.on('childRestarting', (e) => {
+      metrics.countActorRestart(e.childId);
+      logger.warn({ childId: e.childId, attempt: e.attempt, delayMs: e.delayMs }, 'child failed; restart scheduled');
+    });
     actor.on('childFailedPermanently', (e) =>
       logger.error({ childId: e.childId, err: e.error }, 'child failed past its restart budget; it stays down (the gateway keeps serving, /readyz reports it)'),
     );

@@ -57,6 +57,8 @@ export interface TradingNodeOptions {
   readonly volatilityIndexSymbol?: string;
   /** On a global trip, close every position with market orders once the cancels are confirmed (default false). */
   readonly flattenOnTrip?: boolean;
+  /** Receives stage latencies (metrics): every 64th bar's whole tick, and each signal's risk and submit stages. */
+  readonly observeStage?: (stage: 'tick' | 'risk' | 'submit', seconds: number) => void;
 }
 
 export interface NodeCounters {
@@ -168,6 +170,14 @@ export class TradingNode {
     return slot ? String(slot.lifecycle.getSnapshot().value) : undefined;
   }
 
+  /** Lifecycle state, halt and rules of a strategy, for operators; undefined when unknown. */
+  strategyInfo(id: string): { state: string; haltReason: string | null; haltSource: string | null; rules: StrategyRules } | undefined {
+    const slot = this.slots.get(id);
+    if (!slot) return undefined;
+    const snap = slot.lifecycle.getSnapshot();
+    return { state: String(snap.value), haltReason: snap.context.haltReason, haltSource: snap.context.haltSource, rules: slot.rules };
+  }
+
   /** The breaker of a scope: 'global' (default) or a strategy id. */
   breakerState(scope: string = GLOBAL_SCOPE): BreakerState {
     return this.breakers.state(scope);
@@ -198,6 +208,17 @@ export class TradingNode {
    * (an order being persisted and sent), so a replay can await exactly then.
    */
   onBar(bar: Bar): Promise<void> | undefined {
+    const observe = this.opts.observeStage;
+    if (observe !== undefined && (this.counters.bars & 63) === 0) {
+      const t0 = performance.now();
+      const r = this.onBarInner(bar);
+      observe('tick', (performance.now() - t0) / 1000);
+      return r;
+    }
+    return this.onBarInner(bar);
+  }
+
+  private onBarInner(bar: Bar): Promise<void> | undefined {
     const problem = barProblem(bar);
     if (problem) {
       this.counters.barsRejected++;
@@ -280,7 +301,9 @@ export class TradingNode {
       return;
     }
     // Risk before the lock: a rejected intent never reaches a lock or a broker.
+    const t0 = this.opts.observeStage !== undefined ? performance.now() : 0;
     const risk = this.riskGate.assess(signal.intent, { score: v.score, confidence: 1 });
+    this.opts.observeStage?.('risk', (performance.now() - t0) / 1000);
     if (!risk.approved) {
       this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: describeRejection(risk), clientOrderId: null });
       return;
@@ -347,8 +370,10 @@ export class TradingNode {
       reason: `${risk.resized ? `accepted_resized${risk.bindingCap ? `: ${risk.bindingCap.code}` : ''}` : 'accepted'}${warned}`,
       clientOrderId,
     });
+    const placedAt = performance.now();
     this.track(
       this.oms.place(risk.intent, signal.id).then((order) => {
+        this.opts.observeStage?.('submit', (performance.now() - placedAt) / 1000);
         if (order === null) {
           set.delete(clientOrderId);
           release();
@@ -538,6 +563,14 @@ export class TradingNode {
     const slot = this.slots.get(id);
     if (!slot) return false;
     slot.lifecycle.send({ type: 'RESUME' });
+    return true;
+  }
+
+  /** START or STOP a strategy's lifecycle (a stopped strategy drops its signals; a halt in force survives). */
+  setStrategyRunning(id: string, running: boolean): boolean {
+    const slot = this.slots.get(id);
+    if (!slot) return false;
+    slot.lifecycle.send({ type: running ? 'START' : 'STOP' });
     return true;
   }
 

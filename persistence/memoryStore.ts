@@ -9,6 +9,7 @@ import {
   checkStateKey,
   checkStateValue,
   compareCodeUnits,
+  isAfterCursor,
   normalizeCompany,
   normalizeExecution,
   normalizeOrder,
@@ -88,7 +89,8 @@ export class InMemoryStore implements TradingStore {
           (o) =>
             (statuses === null || statuses.has(o.status)) &&
             (query.symbol === undefined || o.symbol === query.symbol) &&
-            (query.strategyId === undefined || o.strategyId === query.strategyId),
+            (query.strategyId === undefined || o.strategyId === query.strategyId) &&
+            (query.after === undefined || isAfterCursor(o, query.after)),
         )
         .sort((a, b) => a.createdAt - b.createdAt || compareCodeUnits(a.clientOrderId, b.clientOrderId));
       return (query.limit === undefined ? rows : rows.slice(0, query.limit)).map(copyOrder);
@@ -174,6 +176,29 @@ export class InMemoryStore implements TradingStore {
       const created = !this.companies.has(c.ticker);
       this.companies.set(c.ticker, c);
       return { created };
+    });
+  }
+
+  createCompany(company: Company): Promise<void> {
+    return this.run(() => {
+      const c = normalizeCompany(company);
+      if (this.companies.has(c.ticker)) throw new ConflictError(`company ${c.ticker} already exists`, { ticker: c.ticker });
+      this.companies.set(c.ticker, c);
+    });
+  }
+
+  updateCompany(company: Company): Promise<void> {
+    return this.run(() => {
+      const c = normalizeCompany(company);
+      if (!this.companies.has(c.ticker)) throw new NotFoundError('company', c.ticker);
+      this.companies.set(c.ticker, c);
+    });
+  }
+
+  getCompany(ticker: string): Promise<Company | null> {
+    return this.run(() => {
+      const c = this.companies.get(ticker);
+      return c ? { ...c } : null;
     });
   }
 

@@ -125,6 +125,14 @@ export class MikroOrmStore implements TradingStore {
           ...(query.status ? { status: { $in: [...query.status] } } : {}),
           ...(query.symbol !== undefined ? { symbol: query.symbol } : {}),
           ...(query.strategyId !== undefined ? { strategyId: query.strategyId } : {}),
+          ...(query.after !== undefined
+            ? {
+                $or: [
+                  { createdAt: { $gt: new Date(query.after.createdAt) } },
+                  { createdAt: new Date(query.after.createdAt), [raw('client_order_id collate "C"')]: { $gt: query.after.clientOrderId } },
+                ],
+              }
+            : {}),
         },
         {
           // "C" collation: code-unit order whatever the database's locale, the same as InMemoryStore.
@@ -291,6 +299,35 @@ export class MikroOrmStore implements TradingStore {
         [c.ticker, c.name],
       );
       return { created: rows[0]?.created === true };
+    });
+  }
+
+  async createCompany(company: Company): Promise<void> {
+    const c = normalizeCompany(company);
+    await this.guard('createCompany', async () => {
+      try {
+        await this.em().insert(CompanyEntity, { ticker: c.ticker, name: c.name });
+      } catch (e) {
+        if (e instanceof UniqueConstraintViolationException) {
+          throw new ConflictError(`company ${c.ticker} already exists`, { ticker: c.ticker }, { cause: e });
+        }
+        throw e;
+      }
+    });
+  }
+
+  async updateCompany(company: Company): Promise<void> {
+    const c = normalizeCompany(company);
+    await this.guard('updateCompany', async () => {
+      const changed = await this.em().nativeUpdate(CompanyEntity, { ticker: c.ticker }, { name: c.name });
+      if (changed === 0) throw new NotFoundError('company', c.ticker);
+    });
+  }
+
+  getCompany(ticker: string): Promise<Company | null> {
+    return this.guard('getCompany', async () => {
+      const row = await this.em().findOne(CompanyEntity, { ticker });
+      return row ? { ticker: row.ticker, name: row.name } : null;
     });
   }
 

@@ -2,7 +2,7 @@ import { Decimal } from '../engine/domain/money.js';
 import { InputError } from '../engine/domain/errors.js';
 import { ORDER_STATUSES } from '../engine/domain/orders.js';
 import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
-import { AUDIT_CATEGORIES, type AuditEvent, type AuditEventQuery, type Company, type OrderQuery } from '../engine/domain/ports.js';
+import { AUDIT_CATEGORIES, type AuditEvent, type AuditEventQuery, type Company, type OrderCursor, type OrderQuery } from '../engine/domain/ports.js';
 import type { SignalRecord } from '../engine/domain/signal.js';
 import { TICKER_PATTERN, isOccSymbol } from '../engine/domain/instrument.js';
 
@@ -220,6 +220,15 @@ export function checkOrderQuery(query: OrderQuery): void {
   for (const s of query.status ?? []) {
     if (!STATUSES.has(s)) throw new InputError('query.status', `unknown status ${JSON.stringify(s)}`);
   }
+  if (query.after !== undefined) {
+    epochMs(query.after.createdAt, 'query.after.createdAt');
+    text(query.after.clientOrderId, 'query.after.clientOrderId', 64);
+  }
+}
+
+/** Whether an order comes strictly after the cursor in the listing order (createdAt, then code units). */
+export function isAfterCursor(order: Order, after: OrderCursor): boolean {
+  return order.createdAt > after.createdAt || (order.createdAt === after.createdAt && compareCodeUnits(order.clientOrderId, after.clientOrderId) > 0);
 }
 
 /** Code-unit order, the same as PostgreSQL's "C" collation, so both stores list rows identically. */

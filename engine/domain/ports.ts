@@ -8,6 +8,14 @@ export interface OrderQuery {
   readonly symbol?: string;
   readonly strategyId?: string;
   readonly limit?: number;
+  /** Keyset pagination: only orders strictly after this position in the listing order. */
+  readonly after?: OrderCursor;
+}
+
+/** A position in the listOrders order (createdAt, then clientOrderId in code-unit order). */
+export interface OrderCursor {
+  readonly createdAt: number;
+  readonly clientOrderId: string;
 }
 
 export interface Company {
@@ -26,7 +34,7 @@ export interface TradingStore {
   /** Replaces the mutable fields (status, fills, broker id, reject reason, updatedAt). NotFoundError if absent. */
   updateOrder(order: Order): Promise<void>;
   getOrder(clientOrderId: string): Promise<Order | null>;
-  /** Ordered by createdAt then clientOrderId. */
+  /** Ordered by createdAt then clientOrderId (code-unit order); `after` and `limit` page through it. */
   listOrders(query?: OrderQuery): Promise<Order[]>;
   /**
    * Book one execution atomically: the fill, the order's new state, the position and the trade row.
@@ -44,6 +52,11 @@ export interface TradingStore {
   listEvents(query?: AuditEventQuery): Promise<StoredAuditEvent[]>;
   /** Create or rename; returns whether it was created. */
   upsertCompany(company: Company): Promise<{ created: boolean }>;
+  /** Create only: ConflictError when the ticker already exists. */
+  createCompany(company: Company): Promise<void>;
+  /** Rename only: NotFoundError when the ticker does not exist. */
+  updateCompany(company: Company): Promise<void>;
+  getCompany(ticker: string): Promise<Company | null>;
   listCompanies(): Promise<Company[]>;
   /** Small engine state (replay cursor, cash). */
   getState(key: string): Promise<string | null>;

@@ -36,4 +36,12 @@ export interface StrategyRules {
   readonly universe: readonly string[];
   readonly timeframe: Timeframe;
   onBar(bar: Bar, view: StrategyView): Signal | null;
+  /** Current parameters, JSON-safe (operators read them). */
+  params?(): Readonly<Record<string, unknown>>;
+  /**
+   * Change parameters live: the patch is merged over the current ones and the
+   * whole set validated (InputError naming the field; nothing changes on error).
+   * Returns the parameters now in force.
+   */
+  updateParams?(patch: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>>;
 }

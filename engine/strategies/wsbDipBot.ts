@@ -61,11 +61,12 @@ export const WSB_DIP_BOT_PRESETS = {
 } as const satisfies Record<string, WsbDipBotParams>;
 
 const DEF = WSB_DIP_BOT_PRESETS.production;
+const MAX_LOOKBACK = 250;
 
 /** Parameters with the production preset as defaults; unknown keys are refused (a typo must not silently fall back). */
 export const wsbDipBotParamsSchema = z
   .object({
-    lookback: z.number().int().min(1).max(250).default(DEF.lookback),
+    lookback: z.number().int().min(1).max(MAX_LOOKBACK).default(DEF.lookback),
     runPct: z.number().gt(0).max(10).default(DEF.runPct),
     dipPct: z.number().min(-0.99).lt(0).default(DEF.dipPct),
     targetDte: z.number().int().min(1).max(730).default(DEF.targetDte),
@@ -125,9 +126,10 @@ function pct(x: number): string {
 }
 
 export function createWsbDipBot(args: { params?: Partial<WsbDipBotParams>; marks: OptionMarkModel }): StrategyRules {
-  const p = parseWsbDipBotParams(args.params ?? {});
+  let p = parseWsbDipBotParams(args.params ?? {});
   const marks = args.marks;
-  const size = p.lookback + 2;
+  // Sized for the longest allowed lookback, so an operator can change the lookback live.
+  const size = MAX_LOOKBACK + 2;
   const states = new Map<string, SymbolState>();
   for (const s of WSB_DIP_BOT_UNIVERSE) {
     states.set(s, {
@@ -136,7 +138,7 @@ export function createWsbDipBot(args: { params?: Partial<WsbDipBotParams>; marks
     });
   }
   const scratch: BsmResult = { price: 0, delta: 0, gamma: 0, theta: 0, vega: 0, rho: 0 };
-  const maxMs = p.maxMinutes * 60_000;
+  let maxMs = p.maxMinutes * 60_000;
 
   /** Close `k` daily bars ago (0 = today). */
   function closeAgo(st: SymbolState, k: number): number {
@@ -199,6 +201,13 @@ export function createWsbDipBot(args: { params?: Partial<WsbDipBotParams>; marks
     id: WSB_DIP_BOT_ID,
     universe: WSB_DIP_BOT_UNIVERSE,
     timeframe: '1d',
+    params: () => ({ ...p }),
+    updateParams(patch: Readonly<Record<string, unknown>>) {
+      // Validated as a whole, so a bad patch changes nothing.
+      p = parseWsbDipBotParams({ ...p, ...patch });
+      maxMs = p.maxMinutes * 60_000;
+      return { ...p };
+    },
     onBar(bar: Bar, view: StrategyView): Signal | null {
       const st = states.get(bar.symbol);
       if (st === undefined) return null;
@@ -218,7 +227,7 @@ export function createWsbDipBot(args: { params?: Partial<WsbDipBotParams>; marks
         if (held.instrument.kind !== 'option' || held.quantity <= 0 || view.hasWorkingOrder(bar.symbol)) return null;
         return exit(bar, st, held, held.instrument);
       }
-      if (!daily || st.count < size || view.hasWorkingOrder(bar.symbol)) return null;
+      if (!daily || st.count < p.lookback + 2 || view.hasWorkingOrder(bar.symbol)) return null;
       const ret = bar.close / closeAgo(st, 1) - 1;
       if (!(ret <= p.dipPct + EPS)) return null;
       const run = closeAgo(st, 1) / closeAgo(st, p.lookback + 1) - 1;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { loadConfig } from '../../engine/config.js';
+import { readFileSync } from 'node:fs';
+import { envSchema, loadConfig } from '../../engine/config.js';
 import { ConfigError } from '../../engine/domain/errors.js';
 
 describe('loadConfig', () => {
@@ -32,6 +33,15 @@ describe('loadConfig', () => {
     [{ WSB_STRATEGIES: 'wsb-dip-bot,moonshot' }, 'WSB_STRATEGIES'],
     [{ WSB_STRATEGIES: ' , ' }, 'WSB_STRATEGIES'],
     [{ WSB_FLATTEN_ON_TRIP: 'yes' }, 'WSB_FLATTEN_ON_TRIP'],
+    [{ WSB_OPEN_READS: 'sometimes' }, 'WSB_OPEN_READS'],
+    [{ WSB_OIDC_ISSUER: 'not a url', WSB_OIDC_AUDIENCE: 'api' }, 'WSB_OIDC_ISSUER'],
+    [{ WSB_OIDC_ISSUER: 'ftp://idp.example.com/', WSB_OIDC_AUDIENCE: 'api' }, 'WSB_OIDC_ISSUER'],
+    [{ WSB_OIDC_ISSUER: 'http://idp.example.com/', WSB_OIDC_AUDIENCE: 'api' }, 'WSB_OIDC_ISSUER'],
+    [{ WSB_OIDC_ISSUER: 'https://idp.example.com/' }, 'WSB_OIDC_AUDIENCE'],
+    [{ WSB_OIDC_AUDIENCE: 'api' }, 'WSB_OIDC_AUDIENCE'],
+    [{ WSB_OIDC_JWKS_URL: 'https://idp.example.com/keys' }, 'WSB_OIDC_JWKS_URL'],
+    [{ WSB_OIDC_ISSUER: 'https://idp.example.com/', WSB_OIDC_AUDIENCE: 'api', WSB_OIDC_JWKS_URL: 'http://idp.example.com/keys' }, 'WSB_OIDC_JWKS_URL'],
+    [{ WSB_HOST: '0.0.0.0', WSB_API_TOKEN: 'a-long-enough-token', WSB_OPEN_READS: 'true' }, 'WSB_OPEN_READS'],
   ])('names the malformed variable %o', (env, field) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     try {
@@ -51,8 +61,43 @@ describe('loadConfig', () => {
   });
 
   it('refuses a non-loopback bind without a token', () => {
-    expect(() => loadConfig({ WSB_HOST: '0.0.0.0' })).toThrow(/WSB_API_TOKEN/);
+    expect(() => loadConfig({ WSB_HOST: '0.0.0.0' })).toThrow(/WSB_API_TOKEN.*WSB_OIDC_ISSUER/);
     expect(loadConfig({ WSB_HOST: '0.0.0.0', WSB_API_TOKEN: 'a-long-enough-token' }).host).toBe('0.0.0.0');
+  });
+
+  it('accepts an OIDC issuer as the auth of a non-loopback bind, with the JWKS URL defaulting under the issuer', () => {
+    const c = loadConfig({ WSB_HOST: '0.0.0.0', WSB_OIDC_ISSUER: 'https://tenant.auth0.com/', WSB_OIDC_AUDIENCE: 'https://wsb.example.com/api' });
+    expect(c.oidc).toEqual({
+      issuer: 'https://tenant.auth0.com/',
+      audience: 'https://wsb.example.com/api',
+      jwksUrl: 'https://tenant.auth0.com/.well-known/jwks.json',
+    });
+    expect(c.apiToken).toBeUndefined();
+    expect(c.openReads).toBe(false);
+    const explicit = loadConfig({ WSB_OIDC_ISSUER: 'https://idp.example.com', WSB_OIDC_AUDIENCE: 'api', WSB_OIDC_JWKS_URL: 'https://keys.example.com/jwks' });
+    expect(explicit.oidc?.jwksUrl).toBe('https://keys.example.com/jwks');
+    expect(loadConfig({ WSB_OIDC_ISSUER: 'https://idp.example.com', WSB_OIDC_AUDIENCE: 'api' }).oidc?.jwksUrl).toBe('https://idp.example.com/.well-known/jwks.json');
+    // Plain http only to a local identity provider.
+    expect(loadConfig({ WSB_OIDC_ISSUER: 'http://127.0.0.1:9999/', WSB_OIDC_AUDIENCE: 'api' }).oidc?.issuer).toBe('http://127.0.0.1:9999/');
+    expect(loadConfig({}).oidc).toBeUndefined();
+  });
+
+  it('opens reads by default on loopback only, and lets an operator close them', () => {
+    expect(loadConfig({}).openReads).toBe(true);
+    expect(loadConfig({ WSB_HOST: '::1' }).openReads).toBe(true);
+    expect(loadConfig({ WSB_OPEN_READS: 'false' }).openReads).toBe(false);
+    expect(loadConfig({ WSB_HOST: '0.0.0.0', WSB_API_TOKEN: 'a-long-enough-token' }).openReads).toBe(false);
+    expect(loadConfig({ WSB_HOST: '0.0.0.0', WSB_API_TOKEN: 'a-long-enough-token', WSB_OPEN_READS: 'false' }).openReads).toBe(false);
+    expect(() => loadConfig({ WSB_HOST: '10.0.0.5', WSB_API_TOKEN: 'a-long-enough-token', WSB_OPEN_READS: 'true' })).toThrow(/loopback/);
+  });
+
+  it('documents every variable in .env.example and docs/configuration.md', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const name of Object.keys(envSchema.shape)) {
+      expect(example, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+      expect(doc, name).toContain(`\`${name}\``);
+    }
   });
 
   it('checks the replay window', () => {

@@ -129,6 +129,61 @@ export function registerStoreContract(label: string, harness: () => StoreHarness
       });
     });
 
+    describe('order pages (keyset cursor)', () => {
+      const idsOf = (orders: Order[]) => orders.map((o) => o.clientOrderId);
+
+      it('lists only the orders after the cursor, ties on createdAt broken by code units, with filters', async () => {
+        const store = await harness().fresh();
+        for (const id of ['b', 'B', 'a']) await store.insertOrder(makeOrder({ clientOrderId: id, createdAt: T0 }));
+        await store.insertOrder(makeOrder({ clientOrderId: 'A', createdAt: T0 + 1, status: 'filled' }));
+        await store.insertOrder(makeOrder({ clientOrderId: '0', createdAt: T0 - 1 }));
+        expect(idsOf(await store.listOrders())).toEqual(['0', 'B', 'a', 'b', 'A']);
+        expect(idsOf(await store.listOrders({ after: { createdAt: T0, clientOrderId: 'B' } }))).toEqual(['a', 'b', 'A']);
+        expect(idsOf(await store.listOrders({ after: { createdAt: T0, clientOrderId: 'B' }, limit: 1 }))).toEqual(['a']);
+        // A cursor between two existing keys still works (the order it named may have gone).
+        expect(idsOf(await store.listOrders({ after: { createdAt: T0, clientOrderId: 'Z' } }))).toEqual(['a', 'b', 'A']);
+        expect(idsOf(await store.listOrders({ after: { createdAt: T0, clientOrderId: 'b' }, status: ['pending_submit'] }))).toEqual([]);
+        expect(idsOf(await store.listOrders({ after: { createdAt: T0 + 1, clientOrderId: 'A' } }))).toEqual([]);
+        await expect(store.listOrders({ after: { createdAt: 1.5, clientOrderId: 'a' } })).rejects.toMatchObject({ field: 'query.after.createdAt' });
+        await expect(store.listOrders({ after: { createdAt: T0, clientOrderId: '' } })).rejects.toMatchObject({ field: 'query.after.clientOrderId' });
+      });
+
+      it('pages through every order exactly once, whatever the page size (property)', async () => {
+        const store = await harness().fresh();
+        let run = 0;
+        const idChars = fc.constantFrom(...'aAbB0_- .'.split(''));
+        await fc.assert(
+          fc.asyncProperty(
+            fc.uniqueArray(fc.record({ id: fc.string({ unit: idChars, minLength: 1, maxLength: 4 }), dt: fc.integer({ min: 0, max: 3 }) }), {
+              selector: (r) => r.id,
+              maxLength: 12,
+            }),
+            fc.integer({ min: 1, max: 5 }),
+            async (rows, pageSize) => {
+              // Each run has its own strategy id, so runs sharing one store never see each other's orders.
+              const strategyId = `page-${run++}`;
+              for (const r of rows) {
+                await store.insertOrder(makeOrder({ clientOrderId: `${strategyId}:${r.id}`, strategyId, createdAt: T0 + r.dt * 1000 }));
+              }
+              const all = idsOf(await store.listOrders({ strategyId }));
+              const paged: string[] = [];
+              let after: { createdAt: number; clientOrderId: string } | undefined;
+              for (let pages = 0; pages <= rows.length; pages++) {
+                const page = await store.listOrders({ strategyId, limit: pageSize, ...(after ? { after } : {}) });
+                paged.push(...idsOf(page));
+                const last = page.at(-1);
+                if (page.length < pageSize || !last) break;
+                after = { createdAt: last.createdAt, clientOrderId: last.clientOrderId };
+              }
+              expect(paged).toEqual(all);
+              expect(all).toHaveLength(rows.length);
+            },
+          ),
+          { numRuns: Math.min(harness().propertyRuns ?? 100, 100) },
+        );
+      });
+    });
+
     describe('money', () => {
       const exact = ['12345678901.12345678', '-12345678901.12345678', '0.00000001', '0', '999999999999.99999999'];
 
@@ -301,6 +356,25 @@ export function registerStoreContract(label: string, harness: () => StoreHarness
         ]);
         await expect(store.upsertCompany({ ticker: 'tsla', name: 'x' })).rejects.toMatchObject({ field: 'company.ticker' });
         await expect(store.upsertCompany({ ticker: 'NVDA', name: '  ' })).rejects.toMatchObject({ field: 'company.name' });
+      });
+
+      it('creates companies once, renames only existing ones, and gets one by ticker', async () => {
+        const store = await harness().fresh();
+        await store.createCompany({ ticker: 'NVDA', name: 'Nvidia' });
+        const dup = await store.createCompany({ ticker: 'NVDA', name: 'Other' }).catch((e: unknown) => e);
+        expect(dup).toBeInstanceOf(ConflictError);
+        expect((dup as ConflictError).details).toEqual({ ticker: 'NVDA' });
+        expect(await store.getCompany('NVDA')).toEqual({ ticker: 'NVDA', name: 'Nvidia' });
+        await store.updateCompany({ ticker: 'NVDA', name: 'NVIDIA Corporation' });
+        expect(await store.getCompany('NVDA')).toEqual({ ticker: 'NVDA', name: 'NVIDIA Corporation' });
+        const missing = await store.updateCompany({ ticker: 'AMD', name: 'AMD' }).catch((e: unknown) => e);
+        expect(missing).toBeInstanceOf(NotFoundError);
+        expect(await store.getCompany('AMD')).toBeNull();
+        expect(await store.listCompanies()).toEqual([{ ticker: 'NVDA', name: 'NVIDIA Corporation' }]);
+        await expect(store.createCompany({ ticker: 'nvda', name: 'x' })).rejects.toMatchObject({ field: 'company.ticker' });
+        await expect(store.updateCompany({ ticker: 'NVDA', name: '' })).rejects.toMatchObject({ field: 'company.name' });
+        // upsertCompany still sees what createCompany made.
+        expect(await store.upsertCompany({ ticker: 'NVDA', name: 'Nvidia' })).toEqual({ created: false });
       });
 
       it('gets and sets engine state', async () => {
