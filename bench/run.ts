@@ -13,6 +13,8 @@
  * - pipeline-memory: the same backtest on the in-memory store.
  * - options-pricing: Black–Scholes–Merton price and greeks per second, scalar
  *   and batch (bench/optionsBench.ts).
+ * - var-montecarlo: Monte Carlo VaR, 10-asset Student t portfolio at 100 k and
+ *   1 M paths on 1 and 2 workers, and a 50-option book (bench/varBench.ts).
  * - daemon-rss: `wsb start` as a real process replaying the bundled data;
  *   peak resident memory (VmHWM) once the replay is complete.
  *
@@ -37,6 +39,7 @@ import { Decimal } from '../engine/domain/money.js';
 import { createReplayFeed } from '../actors/feeds/replayFeed.js';
 import { openDatabase } from '../persistence/database.js';
 import { runOptionsBench } from './optionsBench.js';
+import { runVarBench } from './varBench.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = path.join(REPO, 'bench', 'results');
@@ -291,6 +294,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   'pipeline-pglite': () => pipeline('pglite'),
   'daemon-rss': daemonRss,
   'options-pricing': () => runOptionsBench(save),
+  'var-montecarlo': () => runVarBench(save),
 };
 
 for (const [name, run] of Object.entries(scenarios)) {

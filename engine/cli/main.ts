@@ -7,6 +7,7 @@ import { registerDataCommand } from './dataCommand.js';
 import { registerIndicatorsCommand } from './indicatorsCommand.js';
 import { registerMigrateCommand } from './migrateCommand.js';
 import { registerOptionCommand } from './optionCommand.js';
+import { registerVarCommand } from './varCommand.js';
 import { runDaemon } from '../daemon.js';
 
 /**
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerDataCommand(program);
   registerOptionCommand(program);
+  registerVarCommand(program);
   registerIndicatorsCommand(program);
   return program;
 }
