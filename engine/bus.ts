@@ -1,5 +1,5 @@
 import type { Fill, Order, Position } from './domain/orders.js';
-import type { SignalRecord } from './domain/signal.js';
+import type { SignalOutcome, SignalRecord } from './domain/signal.js';
 import type { Bar } from './domain/market.js';
 
 /**
@@ -10,6 +10,8 @@ export interface BusMessages {
   'order.updated': Order;
   'fill.booked': { fill: Fill; order: Order; position: Position };
   'signal.decided': SignalRecord;
+  /** The trade an entry signal opened has closed (its outcome is written to the history row). */
+  'signal.outcome': { signalId: string; strategyId: string; score: number; outcome: SignalOutcome };
   'bar.rejected': { bar: Bar; field: string; message: string };
   'strategy.state': { strategyId: string; state: string; reason: string | null };
   'breaker.state': { scope: string; state: 'closed' | 'open' | 'halfOpen'; reason: string | null };

@@ -12,7 +12,8 @@ import type { Bar, Timeframe } from './domain/market.js';
 import { loadBars, bundledDataRoot } from './market/barLoader.js';
 import { OptionMarkModel } from './market/optionMarks.js';
 import { createStrategy } from './strategies/registry.js';
-import { TradingNode } from './tradingNode.js';
+import { SIGNAL_STATE_KEY, TradingNode } from './tradingNode.js';
+import { parseSignalDeskState } from './signals/signalDesk.js';
 import { RISK_STATE_KEY, parseRiskState } from './risk/breakerBoard.js';
 import { Portfolio } from './portfolio.js';
 import { createPaperVenue } from './paperVenue.js';
@@ -142,8 +143,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
           logger.error({ what, err: errorMessage(e) }, 'persistence failure'),
         );
         const writer = r.writer;
+        const savedSignals = await store.getState(SIGNAL_STATE_KEY);
         const node = new TradingNode({
           clock, logger, venue, writer, marks, strategies, portfolio, idNamespace: 'daemon', flattenOnTrip: config.flattenOnTrip,
+          ...(savedSignals !== null ? { signalState: parseSignalDeskState(savedSignals) } : {}),
           observeStage: (stage, seconds) => metrics.observeStage(stage, seconds),
         });
         r.node = node;

@@ -63,6 +63,7 @@ export class NodeEngineControl implements EngineControl {
         universe: info.rules.universe,
         timeframe: info.rules.timeframe,
         params: info.rules.params?.() ?? {},
+        signals: (({ threshold, degraded, accuracy, correlation, window }) => ({ threshold, degraded, accuracy, correlation, window }))(node.signals.status(id)),
       };
     });
   }
@@ -160,6 +161,11 @@ export class NodeEngineControl implements EngineControl {
         const after = info.rules.updateParams(command.params);
         return { strategyId: command.strategyId, before, after };
       }
+      case 'set_signal_threshold': {
+        this.strategyOrThrow(command.strategyId);
+        const change = node.setSignalThreshold(command.strategyId, command.threshold, command.reason ?? `operator:${by.subject}`);
+        return { strategyId: command.strategyId, before: change.before, after: change.after };
+      }
       case 'run_var': {
         if (!this.deps.varService) throw new ConflictError('no VaR engine is configured in this daemon', {});
         const report = await this.deps.varService.runNow();
@@ -176,6 +182,7 @@ function scopeOf(command: EngineCommand): string {
     case 'start_strategy':
     case 'stop_strategy':
     case 'set_parameters':
+    case 'set_signal_threshold':
       return command.strategyId;
     case 'reset_breaker':
       return command.scope;

@@ -20,7 +20,10 @@ import { MessageBus } from './bus.js';
 import { OrderManager } from './oms.js';
 import type { Portfolio} from './portfolio.js';
 import { type MarkSource } from './portfolio.js';
-import { validateSignal, DEFAULT_VALIDATOR_CONFIG, type ValidatorConfig } from './signals/validator.js';
+import { SignalDesk, dataQualitySummary, type SignalDeskState } from './signals/signalDesk.js';
+import type { SignalConfig } from './signals/signalConfig.js';
+import type { ValidationResult } from './signals/pipeline.js';
+import type { ThresholdChange } from './signals/feedback.js';
 import { RiskGate } from './risk/riskGate.js';
 import { allocationOf, DEFAULT_PRE_TRADE_LIMITS, type PreTradeLimits } from './risk/preTradeLimits.js';
 import { describeRejection } from './risk/preTrade.js';
@@ -43,7 +46,10 @@ export interface TradingNodeOptions {
   readonly marks: OptionMarkModel;
   readonly strategies: readonly StrategyRules[];
   readonly portfolio: Portfolio;
-  readonly validator?: ValidatorConfig;
+  /** Signal scoring, gate, degradation and feedback settings (default DEFAULT_SIGNAL_CONFIG). */
+  readonly signalConfig?: SignalConfig;
+  /** Thresholds and degradation episodes of the last run (engine_state `signals.state`). */
+  readonly signalState?: SignalDeskState;
   /** Pre-trade sizing, caps and compliance limits (default DEFAULT_PRE_TRADE_LIMITS). */
   readonly preTradeLimits?: PreTradeLimits;
   readonly breakerLimits?: BreakerLimits;
@@ -84,12 +90,13 @@ export class TradingNode {
   readonly oms: OrderManager;
   readonly counters: NodeCounters = { bars: 0, barsRejected: 0, signals: 0, signalsRejected: 0, fills: 0, errors: 0 };
   private readonly breakers: BreakerBoard;
+  readonly signals: SignalDesk;
   readonly riskGate: RiskGate;
   private readonly slots = new Map<string, StrategySlot>();
   private readonly bySymbol = new Map<string, StrategySlot[]>();
   private readonly locks = new Map<string, Actor<typeof symbolLockMachine>>();
   /** requestId (signal id) → the signal waiting for its lock */
-  private readonly waitingForLock = new Map<string, { signal: Signal; score: number; threshold: number }>();
+  private readonly waitingForLock = new Map<string, { signal: Signal; score: number; threshold: number; validation: ValidationResult }>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly markSource: MarkSource;
   private lastTs = Number.NEGATIVE_INFINITY;
@@ -120,6 +127,7 @@ export class TradingNode {
         onError: (source, message) => this.recordError(source, message),
       },
     });
+    this.signals = new SignalDesk(opts.signalConfig, opts.signalState);
     const limits = opts.preTradeLimits ?? DEFAULT_PRE_TRADE_LIMITS;
     this.riskGate = new RiskGate({ clock: opts.clock, portfolio: opts.portfolio, marks: this.markSource, limits });
     this.breakers = new BreakerBoard({
@@ -149,7 +157,7 @@ export class TradingNode {
     };
     const slot: StrategySlot = { rules, lifecycle, view, working };
     lifecycle.on('signal', (e) => this.onStrategySignal(slot, e.signal));
-    lifecycle.on('signalDropped', (e) => this.decide(e.signal, { score: e.signal.strength, threshold: 0, decision: 'rejected', reason: `strategy_${e.reason}`, clientOrderId: null }));
+    lifecycle.on('signalDropped', (e) => this.decide(e.signal, { score: 0, threshold: 0, decision: 'rejected', reason: `strategy_${e.reason}`, clientOrderId: null }, null));
     lifecycle.subscribe((s) => this.bus.publish('strategy.state', { strategyId: rules.id, state: String(s.value), reason: s.context.haltReason ?? null }));
     lifecycle.start();
     lifecycle.send({ type: 'START' });
@@ -233,6 +241,7 @@ export class TradingNode {
     if (!this.warmingUp) this.opts.venue.onBar?.(bar);
     const slots = this.bySymbol.get(bar.symbol);
     if (slots !== undefined) {
+      this.signals.onBar(bar);
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!;
         if (slot.rules.timeframe !== bar.timeframe) continue;
@@ -271,6 +280,7 @@ export class TradingNode {
       if (this.currentDate !== '') this.persistRiskState();
       this.currentDate = date;
       this.breakers.startDay(this.equity(), this.strategyValue);
+      for (const change of this.signals.evaluateFeedback(ts)) this.onThresholdChanged(change);
     }
   }
 
@@ -290,28 +300,37 @@ export class TradingNode {
   }
 
   private onStrategySignal(slot: StrategySlot, signal: Signal): void {
-    const v = validateSignal(signal, this.opts.validator ?? DEFAULT_VALIDATOR_CONFIG);
-    if (!v.accepted) {
-      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: v.reason, clientOrderId: null });
+    const now = this.opts.clock.now();
+    const v = this.signals.validate(signal, now, slot.rules.timeframe, this.optionQuoteFor(signal, now));
+    if (v.decision === 'reject') {
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: v.reason, clientOrderId: null }, v);
       return;
     }
     const closedReason = this.breakerBlock(slot.rules.id);
     if (closedReason !== null) {
-      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: closedReason, clientOrderId: null });
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: closedReason, clientOrderId: null }, v);
       return;
     }
     // Risk before the lock: a rejected intent never reaches a lock or a broker.
     const t0 = this.opts.observeStage !== undefined ? performance.now() : 0;
-    const risk = this.riskGate.assess(signal.intent, { score: v.score, confidence: 1 });
+    const risk = this.riskGate.assess(scaledIntent(signal, v), { score: v.score, confidence: confidenceOf(v) });
     this.opts.observeStage?.('risk', (performance.now() - t0) / 1000);
     if (!risk.approved) {
-      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: describeRejection(risk), clientOrderId: null });
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: describeRejection(risk), clientOrderId: null }, v);
       return;
     }
     const underlying = underlyingOf(signal.intent.instrument);
     const lock = this.lockFor(underlying);
-    this.waitingForLock.set(signal.id, { signal, score: v.score, threshold: v.threshold });
+    this.waitingForLock.set(signal.id, { signal, score: v.score, threshold: v.threshold, validation: v });
     lock.send({ type: 'ACQUIRE', ownerId: slot.rules.id, requestId: signal.id });
+  }
+
+  /** The quote the data-quality gate checks for an option signal: the model's mark at this time. */
+  private optionQuoteFor(signal: Signal, now: number): { ts: number; mark: number; symbol: string } | undefined {
+    const instrument = signal.intent.instrument;
+    if (instrument.kind !== 'option') return undefined;
+    const mark = this.markSource.optionMark(instrument, now);
+    return mark === undefined ? undefined : { ts: now, mark, symbol: instrument.symbol };
   }
 
   private lockFor(symbol: string): Actor<typeof symbolLockMachine> {
@@ -323,7 +342,7 @@ export class TradingNode {
         const w = this.waitingForLock.get(e.requestId);
         if (!w) return;
         this.waitingForLock.delete(e.requestId);
-        this.decide(w.signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: `lock_${e.reason}`, clientOrderId: null });
+        this.decide(w.signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: `lock_${e.reason}`, clientOrderId: null }, w.validation);
       });
       lock.start();
       this.locks.set(symbol, lock);
@@ -342,15 +361,14 @@ export class TradingNode {
     // Re-check at grant time: a breaker may have tripped while this waited.
     const blocked = slot ? this.breakerBlock(slot.rules.id) : null;
     if (!slot || blocked !== null || String(slot.lifecycle.getSnapshot().value) !== 'running') {
-      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: blocked ?? 'strategy_not_running', clientOrderId: null });
+      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: blocked ?? 'strategy_not_running', clientOrderId: null }, w.validation);
       release();
       return;
     }
     // Sized again at grant time: while this waited, another order may have used the cash or the room.
-    // Until the 0–100 scoring lands (issue 5), the rule's own strength is the score and confidence is full.
-    const risk = this.riskGate.assess(signal.intent, { score: w.score, confidence: 1 });
+    const risk = this.riskGate.assess(scaledIntent(signal, w.validation), { score: w.score, confidence: confidenceOf(w.validation) });
     if (!risk.approved) {
-      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: describeRejection(risk), clientOrderId: null });
+      this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: describeRejection(risk), clientOrderId: null }, w.validation);
       release();
       return;
     }
@@ -363,13 +381,18 @@ export class TradingNode {
     }
     set.add(clientOrderId);
     const warned = risk.warnings.length > 0 ? ` (warnings: ${risk.warnings.map((x) => x.code).join(', ')})` : '';
-    this.decide(signal, {
-      score: w.score,
-      threshold: w.threshold,
-      decision: 'accepted',
-      reason: `${risk.resized ? `accepted_resized${risk.bindingCap ? `: ${risk.bindingCap.code}` : ''}` : 'accepted'}${warned}`,
-      clientOrderId,
-    });
+    this.decide(
+      signal,
+      {
+        score: w.score,
+        threshold: w.threshold,
+        decision: 'accepted',
+        reason: `${w.validation.reason}${risk.resized ? `; resized${risk.bindingCap ? `: ${risk.bindingCap.code}` : ''}` : ''}${warned}`,
+        clientOrderId,
+      },
+      w.validation,
+    );
+    if (signal.kind === 'entry') this.signals.linkOrder(clientOrderId, this.historyId(signal), w.score);
     const placedAt = performance.now();
     this.track(
       this.oms.place(risk.intent, signal.id).then((order) => {
@@ -382,11 +405,19 @@ export class TradingNode {
     );
   }
 
-  private decide(signal: Signal, d: Pick<SignalRecord, 'score' | 'threshold' | 'decision' | 'reason' | 'clientOrderId'>): void {
+  /** The history row id of a signal: namespaced like client order ids, so runs sharing a database never collide. */
+  private historyId(signal: Signal): string {
+    return `${this.opts.idNamespace}:${signal.id}`;
+  }
+
+  private decide(signal: Signal, d: Pick<SignalRecord, 'score' | 'threshold' | 'decision' | 'reason' | 'clientOrderId'>, v: ValidationResult | null): void {
     if (d.decision === 'rejected') this.counters.signalsRejected++;
     const record: SignalRecord = {
-      // Namespaced like client order ids, so runs sharing a database never collide.
-      signalId: `${this.opts.idNamespace}:${signal.id}`,
+      signalId: this.historyId(signal),
+      grade: v?.grade ?? 'very_poor',
+      components: v?.components ? { ...v.components } : null,
+      dataQuality: v ? dataQualitySummary(v) : null,
+      outcome: null,
       strategyId: signal.strategyId,
       symbol: signal.symbol,
       kind: signal.kind,
@@ -411,6 +442,8 @@ export class TradingNode {
     const before = this.opts.portfolio.position(fill.symbol)?.quantity ?? 0;
     const { position, realized } = this.opts.portfolio.apply(fill, order.strategyId);
     this.riskGate.onFill(fill, realized, before);
+    const closed = this.signals.onFill(fill, order.strategyId, multiplierOf(order.instrument));
+    if (closed) this.onTradeClosed(closed);
     const trade = tradeFromFill(fill, order.strategyId, multiplierOf(order.instrument));
     this.opts.writer.enqueue('recordFill', (s) => s.recordFill(fill, order, position, trade));
     this.bus.publish('fill.booked', { fill, order, position });
@@ -520,8 +553,8 @@ export class TradingNode {
     this.resumeBreakerHalted();
   }
 
-  private audit(scope: string, action: string, detail: Record<string, unknown>): void {
-    const event = { ts: this.opts.clock.now(), category: 'breaker' as const, scope, action, actor: 'engine', detail };
+  private audit(scope: string, action: string, detail: Record<string, unknown>, category: 'breaker' | 'signals' = 'breaker'): void {
+    const event = { ts: this.opts.clock.now(), category, scope, action, actor: 'engine', detail };
     this.opts.writer.enqueue('appendEvent', (s) => s.appendEvent(event));
   }
 
@@ -549,6 +582,45 @@ export class TradingNode {
       if (this.breakers.state(id) === 'open') continue;
       slot.lifecycle.send({ type: 'RESUME' });
     }
+  }
+
+  /** A round trip opened by an entry signal is flat again: its outcome goes to the signal's history row. */
+  private onTradeClosed(closed: NonNullable<ReturnType<SignalDesk['onFill']>>): void {
+    const { signalId, outcome } = closed;
+    this.opts.writer.enqueue('recordSignalOutcome', (s) => s.recordSignalOutcome(signalId, outcome));
+    this.bus.publish('signal.outcome', { signalId, strategyId: closed.strategyId, score: closed.score, outcome });
+    const e = closed.degradation;
+    if (e === null) return;
+    const degraded = e.type === 'degraded';
+    const correlation = e.correlation === null ? 'n/a' : e.correlation.toFixed(2);
+    const message = `${e.strategyId}: signal validation ${degraded ? 'degraded' : 'recovered'}: accuracy ${(e.accuracy * 100).toFixed(1)}%, score–outcome correlation ${correlation} over the last ${e.window} trades`;
+    this.opts.logger.warn({ strategyId: e.strategyId, accuracy: e.accuracy, correlation: e.correlation, breaches: e.breaches }, message);
+    this.audit(e.strategyId, degraded ? 'validation_degraded' : 'validation_recovered', { accuracy: e.accuracy, correlation: e.correlation, window: e.window, breaches: [...e.breaches] }, 'signals');
+    if (degraded) {
+      this.bus.publish('alert.raised', {
+        type: 'SIGNAL_VALIDATION_DEGRADATION', severity: 'warning', scope: e.strategyId, message, ts: this.opts.clock.now(),
+        detail: { accuracy: e.accuracy, correlation: e.correlation, window: e.window, breaches: [...e.breaches] },
+      });
+    }
+    this.persistSignalState();
+  }
+
+  private onThresholdChanged(change: ThresholdChange): void {
+    this.opts.logger.info({ ...change }, 'signal threshold changed');
+    this.audit(change.strategyId, 'threshold_changed', { before: change.before, after: change.after, reason: change.reason, source: change.source }, 'signals');
+    this.persistSignalState();
+  }
+
+  /** An operator sets (or, with 'restore', restores) a strategy's signal threshold. */
+  setSignalThreshold(strategyId: string, value: number | 'restore', reason: string): ThresholdChange {
+    const change = this.signals.setThreshold(strategyId, value, reason, this.opts.clock.now());
+    this.onThresholdChanged(change);
+    return change;
+  }
+
+  private persistSignalState(): void {
+    const value = JSON.stringify(this.signals.state());
+    this.opts.writer.enqueue('signalState', (s) => s.setState(SIGNAL_STATE_KEY, value));
   }
 
   /** Operator commands (also used by tests). */
@@ -586,6 +658,7 @@ export class TradingNode {
   async stop(): Promise<void> {
     await this.idle();
     this.persistRiskState();
+    this.persistSignalState();
     await this.opts.writer.flush();
     for (const slot of this.slots.values()) {
       slot.lifecycle.send({ type: 'STOP' });
@@ -594,4 +667,19 @@ export class TradingNode {
     for (const lock of this.locks.values()) lock.stop();
     this.breakers.stop();
   }
+}
+
+/** engine_state key of the signal thresholds (with their change history) and degradation episodes. */
+export const SIGNAL_STATE_KEY = 'signals.state';
+
+/** The validator's size multiplier applied once, before sizing by grade (a reduced trade keeps at least one unit). */
+function scaledIntent(signal: Signal, v: ValidationResult): Signal['intent'] {
+  if (v.sizeFactor >= 1 || signal.kind === 'exit') return signal.intent;
+  const quantity = Math.max(1, Math.floor(signal.intent.quantity * v.sizeFactor));
+  return quantity === signal.intent.quantity ? signal.intent : { ...signal.intent, quantity };
+}
+
+/** The score's confidence component drives sizing; an unscored exit sizes at full confidence. */
+function confidenceOf(v: ValidationResult): number {
+  return v.components?.confidence ?? 1;
 }

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, PersistenceError } from '../engine/domain/errors.js';
 import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
 import type { AuditEvent, AuditEventQuery, Company, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
-import type { SignalRecord } from '../engine/domain/signal.js';
+import type { SignalOutcome, SignalRecord } from '../engine/domain/signal.js';
 import {
   MAIN_ACCOUNT,
   checkAccount,
@@ -16,6 +16,8 @@ import {
   normalizeSignal,
   normalizeAuditEvent,
   normalizeAuditQuery,
+  normalizeSignalOutcome,
+  sameOutcome,
 } from './storedValues.js';
 
 /*
@@ -24,7 +26,12 @@ import {
  * caller from changing what is stored, or a later caller from seeing it change.
  */
 const copyOrder = (o: Order): Order => ({ ...o, instrument: { ...o.instrument } });
-const copySignal = (s: SignalRecord): SignalRecord => ({ ...s, features: { ...s.features } });
+const copySignal = (s: SignalRecord): SignalRecord => ({
+  ...s,
+  features: { ...s.features },
+  components: s.components === null ? null : { ...s.components },
+  dataQuality: s.dataQuality === null ? null : { ...s.dataQuality, checks: s.dataQuality.checks.map((c) => ({ ...c })) },
+});
 
 /**
  * The TradingStore a backtest uses: the same rules as the database, held in maps.
@@ -158,6 +165,20 @@ export class InMemoryStore implements TradingStore {
       const q = normalizeAuditQuery(query);
       const rows = this.events.filter((e) => (q.category === undefined || e.category === q.category) && (q.scope === undefined || e.scope === q.scope));
       return (q.limit === undefined ? rows : rows.slice(-q.limit)).map((e) => ({ ...e, detail: structuredClone(e.detail) }));
+    });
+  }
+
+  recordSignalOutcome(signalId: string, outcome: SignalOutcome): Promise<void> {
+    return this.run(() => {
+      const o = normalizeSignalOutcome(outcome);
+      const i = this.signals.findIndex((r) => r.signalId === signalId);
+      if (i < 0) throw new NotFoundError('signal', signalId);
+      const existing = this.signals[i]!.outcome;
+      if (existing !== null) {
+        if (sameOutcome(existing, o)) return;
+        throw new ConflictError(`signal ${signalId} already has a different outcome`, { signalId });
+      }
+      this.signals[i] = { ...this.signals[i]!, outcome: o };
     });
   }
 

@@ -3,7 +3,7 @@ import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, PersistenceError, errorMessage, isWsbError } from '../engine/domain/errors.js';
 import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
 import type { AuditEvent, AuditEventQuery, Company, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
-import type { SignalRecord } from '../engine/domain/signal.js';
+import type { SignalOutcome, SignalRecord } from '../engine/domain/signal.js';
 import {
   AuditEventEntity,
   CompanyEntity,
@@ -35,6 +35,8 @@ import {
   normalizeSignal,
   normalizeAuditEvent,
   normalizeAuditQuery,
+  normalizeSignalOutcome,
+  sameOutcome,
 } from './storedValues.js';
 
 /** Signals a duplicate fill from inside the transaction so it rolls back and reports "already booked". */
@@ -249,7 +251,19 @@ export class MikroOrmStore implements TradingStore {
     const r = normalizeSignal(record);
     await this.guard('recordSignal', async () => {
       try {
-        await this.em().insert(SignalDecisionEntity, { ...r, account: this.account, ts: new Date(r.ts), features: { ...r.features } });
+        const { outcome, ...rest } = r;
+        await this.em().insert(SignalDecisionEntity, {
+          ...rest,
+          account: this.account,
+          ts: new Date(r.ts),
+          features: { ...r.features },
+          components: r.components === null ? null : { ...r.components },
+          dataQuality: r.dataQuality === null ? null : { ...r.dataQuality, checks: r.dataQuality.checks.map((c) => ({ ...c })) },
+          outcomePnl: outcome?.pnl ?? null,
+          outcomeReturn: outcome?.returnPct ?? null,
+          outcomeHoldingMs: outcome?.holdingMs ?? null,
+          outcomeClosedAt: outcome === null ? null : new Date(outcome.closedAt),
+        });
       } catch (e) {
         if (e instanceof UniqueConstraintViolationException) {
           throw new ConflictError(`signal ${r.signalId} already recorded`, { signalId: r.signalId }, { cause: e });
@@ -277,6 +291,26 @@ export class MikroOrmStore implements TradingStore {
       // The most recent `limit`, returned oldest first. Ids are ordered by insertion (bigserial).
       const rows = await this.em().find(AuditEventEntity, where, { orderBy: { id: 'desc' }, ...(q.limit !== undefined ? { limit: q.limit } : {}) });
       return rows.reverse().map((r) => ({ id: r.id, ts: r.ts.getTime(), category: r.category, scope: r.scope, action: r.action, actor: r.actor, detail: r.detail }));
+    });
+  }
+
+  async recordSignalOutcome(signalId: string, outcome: SignalOutcome): Promise<void> {
+    const o = normalizeSignalOutcome(outcome);
+    await this.guard('recordSignalOutcome', async () => {
+      const row = await this.em().findOne(SignalDecisionEntity, { account: this.account, signalId });
+      if (!row) throw new NotFoundError('signal', signalId);
+      const existing = signalFromRow(row).outcome;
+      if (existing !== null) {
+        if (sameOutcome(existing, o)) return;
+        throw new ConflictError(`signal ${signalId} already has a different outcome`, { signalId });
+      }
+      // Only where no outcome is written yet, so two writers cannot both win.
+      const n = await this.em().nativeUpdate(
+        SignalDecisionEntity,
+        { account: this.account, signalId, outcomeClosedAt: null },
+        { outcomePnl: o.pnl, outcomeReturn: o.returnPct, outcomeHoldingMs: o.holdingMs, outcomeClosedAt: new Date(o.closedAt) },
+      );
+      if (n === 0) throw new ConflictError(`signal ${signalId} got an outcome concurrently`, { signalId });
     });
   }
 

@@ -139,5 +139,12 @@ export function signalFromRow(r: SignalRow): SignalRecord {
     reason: r.reason,
     features: { ...r.features },
     clientOrderId: r.clientOrderId ?? null,
+    grade: r.grade,
+    components: r.components ? { ...r.components } : null,
+    dataQuality: r.dataQuality ?? null,
+    outcome:
+      r.outcomePnl !== null && r.outcomePnl !== undefined && r.outcomeClosedAt !== null && r.outcomeClosedAt !== undefined
+        ? { pnl: r.outcomePnl, returnPct: Number(r.outcomeReturn), holdingMs: Number(r.outcomeHoldingMs), closedAt: r.outcomeClosedAt.getTime() }
+        : null,
   };
 }

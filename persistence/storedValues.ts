@@ -3,7 +3,7 @@ import { InputError } from '../engine/domain/errors.js';
 import { ORDER_STATUSES } from '../engine/domain/orders.js';
 import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
 import { AUDIT_CATEGORIES, type AuditEvent, type AuditEventQuery, type Company, type OrderCursor, type OrderQuery } from '../engine/domain/ports.js';
-import type { SignalRecord } from '../engine/domain/signal.js';
+import type { SignalOutcome, SignalRecord } from '../engine/domain/signal.js';
 import { TICKER_PATTERN, isOccSymbol } from '../engine/domain/instrument.js';
 
 /*
@@ -179,7 +179,33 @@ export function normalizeSignal(record: SignalRecord): SignalRecord {
   optionalText(record.clientOrderId, 'signal.clientOrderId', 64);
   // JSON cannot carry NaN or Infinity; refusing them here beats a silent null in jsonb.
   for (const [name, value] of Object.entries(record.features)) finite(value, `signal.features.${name}`);
-  return { ...record, features: { ...record.features } };
+  text(record.grade, 'signal.grade', 16);
+  if (record.components !== null) for (const [name, value] of Object.entries(record.components)) finite(value, `signal.components.${name}`);
+  if (record.dataQuality !== null) {
+    const dq = record.dataQuality;
+    if (typeof dq.ok !== 'boolean' || !Array.isArray(dq.checks)) throw new InputError('signal.dataQuality', 'must be { ok, reason, checks[] }');
+  }
+  const outcome = record.outcome === null ? null : normalizeSignalOutcome(record.outcome);
+  return {
+    ...record,
+    features: { ...record.features },
+    components: record.components === null ? null : { ...record.components },
+    dataQuality: record.dataQuality === null ? null : { ok: record.dataQuality.ok, reason: record.dataQuality.reason, checks: record.dataQuality.checks.map((c) => ({ ...c })) },
+    outcome,
+  };
+}
+
+/** The outcome as stored: P&L at the money scale, finite return, whole milliseconds. */
+export function normalizeSignalOutcome(outcome: SignalOutcome): SignalOutcome {
+  const pnl = storedMoney(outcome.pnl, 'outcome.pnl');
+  finite(outcome.returnPct, 'outcome.returnPct');
+  if (!Number.isSafeInteger(outcome.holdingMs) || outcome.holdingMs < 0) throw new InputError('outcome.holdingMs', `must be whole milliseconds >= 0, got ${String(outcome.holdingMs)}`);
+  epochMs(outcome.closedAt, 'outcome.closedAt');
+  return { pnl, returnPct: outcome.returnPct, holdingMs: outcome.holdingMs, closedAt: outcome.closedAt };
+}
+
+export function sameOutcome(a: SignalOutcome, b: SignalOutcome): boolean {
+  return a.pnl.eq(b.pnl) && a.returnPct === b.returnPct && a.holdingMs === b.holdingMs && a.closedAt === b.closedAt;
 }
 
 export function normalizeCompany(company: Company): Company {

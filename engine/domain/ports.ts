@@ -1,6 +1,6 @@
 import type { Decimal } from './money.js';
 import type { Fill, Order, OrderStatus, Position, TradeTransaction } from './orders.js';
-import type { SignalRecord } from './signal.js';
+import type { SignalOutcome, SignalRecord } from './signal.js';
 import type { Bar } from './market.js';
 
 export interface OrderQuery {
@@ -45,6 +45,12 @@ export interface TradingStore {
   listPositions(): Promise<Position[]>;
   listTrades(symbol?: string): Promise<TradeTransaction[]>;
   recordSignal(record: SignalRecord): Promise<void>;
+  /**
+   * Write the outcome of the trade a signal opened onto its history row.
+   * NotFoundError when the signal is not recorded; idempotent for the same
+   * outcome; ConflictError when a different outcome is already there.
+   */
+  recordSignalOutcome(signalId: string, outcome: SignalOutcome): Promise<void>;
   listSignals(strategyId?: string): Promise<SignalRecord[]>;
   /** Append to the audit log (breaker transitions, operator commands, alerts). */
   appendEvent(event: AuditEvent): Promise<void>;
@@ -64,7 +70,7 @@ export interface TradingStore {
   close(): Promise<void>;
 }
 
-export const AUDIT_CATEGORIES = ['breaker', 'command', 'alert'] as const;
+export const AUDIT_CATEGORIES = ['breaker', 'command', 'alert', 'signals'] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 
 /** One audited happening: who did what to which scope, when, with what result. */

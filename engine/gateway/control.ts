@@ -22,6 +22,16 @@ export interface StrategyStatus {
   readonly timeframe: string;
   /** Current parameters (JSON-safe). */
   readonly params: Readonly<Record<string, unknown>>;
+  /** Signal validation: the threshold in force and the rolling quality of its signals' outcomes. */
+  readonly signals: {
+    readonly threshold: number;
+    readonly degraded: boolean;
+    /** Share of closed trades in the window that made money; null before any. */
+    readonly accuracy: number | null;
+    /** Spearman correlation of score with P&L in the window; null when undefined. */
+    readonly correlation: number | null;
+    readonly window: number;
+  };
 }
 
 export interface BreakerStatus {
@@ -67,6 +77,8 @@ export type EngineCommand =
   | { readonly type: 'reset_breaker'; readonly scope: string }
   | { readonly type: 'cancel_order'; readonly clientOrderId: string }
   | { readonly type: 'set_parameters'; readonly strategyId: string; readonly params: Readonly<Record<string, unknown>> }
+  /** Set a strategy's signal threshold (0–100, within its floor and ceiling), or `restore` the configured one. */
+  | { readonly type: 'set_signal_threshold'; readonly strategyId: string; readonly threshold: number | 'restore'; readonly reason?: string }
   | { readonly type: 'run_var' };
 
 export interface CommandResult {

@@ -115,10 +115,26 @@ export const signalJson = z.object({
   reason: z.string(),
   features: z.record(z.string(), z.number()),
   clientOrderId: z.string().nullable(),
+  grade: z.string().describe('excellent, good, fair, poor or very_poor'),
+  components: z.record(z.string(), z.number()).nullable().describe('score components; null when not scored'),
+  dataQuality: z
+    .object({ ok: z.boolean(), reason: z.string().nullable(), checks: z.array(z.object({ code: z.string(), passed: z.boolean(), detail: z.string() })) })
+    .nullable(),
+  outcome: z
+    .object({ pnl: money, returnPct: z.number(), holdingMs: z.number().int(), closedAt: iso })
+    .nullable()
+    .describe('the realised result of the trade the signal opened; null until it closes'),
 });
 
 export function signalToJson(s: SignalRecord): z.infer<typeof signalJson> {
-  return { ...s, ts: isoOf(s.ts), features: { ...s.features } };
+  return {
+    ...s,
+    ts: isoOf(s.ts),
+    features: { ...s.features },
+    components: s.components === null ? null : { ...s.components },
+    dataQuality: s.dataQuality === null ? null : { ok: s.dataQuality.ok, reason: s.dataQuality.reason, checks: s.dataQuality.checks.map((c) => ({ ...c })) },
+    outcome: s.outcome === null ? null : { pnl: moneyString(s.outcome.pnl), returnPct: s.outcome.returnPct, holdingMs: s.outcome.holdingMs, closedAt: isoOf(s.outcome.closedAt) },
+  };
 }
 
 const breakerState = z.enum(['closed', 'open', 'halfOpen']);
@@ -132,10 +148,20 @@ export const strategyJson = z.object({
   universe: z.array(z.string()),
   timeframe: z.string(),
   params: z.record(z.string(), z.unknown()),
+  signals: z.object({
+    threshold: z.number().describe('signal score threshold in force (the feedback loop and operators move it)'),
+    degraded: z.boolean().describe('true during a SIGNAL_VALIDATION_DEGRADATION episode'),
+    accuracy: z.number().nullable(),
+    correlation: z.number().nullable(),
+    window: z.number().int(),
+  }),
 });
 
 export function strategyToJson(s: StrategyStatus): z.infer<typeof strategyJson> {
-  return { id: s.id, state: s.state, haltReason: s.haltReason, haltSource: s.haltSource, breaker: s.breaker, universe: [...s.universe], timeframe: s.timeframe, params: { ...s.params } };
+  return {
+    id: s.id, state: s.state, haltReason: s.haltReason, haltSource: s.haltSource, breaker: s.breaker, universe: [...s.universe], timeframe: s.timeframe,
+    params: { ...s.params }, signals: { ...s.signals },
+  };
 }
 
 export const breakerJson = z.object({

@@ -1,5 +1,6 @@
 import { Decimal } from '../domain/money.js';
 import { InputError } from '../domain/errors.js';
+import { GRADE_SIZE_FACTOR, gradeOf, type Grade } from '../signals/grade.js';
 
 /**
  * Sizing by signal strength (SPEC §3, `risk_management.py::calculate_position_size_with_validation`,
@@ -8,24 +9,11 @@ import { InputError } from '../domain/errors.js';
  * the strategy asked for.
  */
 
-export type Grade = 'excellent' | 'good' | 'fair' | 'poor' | 'very_poor';
+export type { Grade } from '../signals/grade.js';
+export { GRADE_BANDS, gradeOf } from '../signals/grade.js';
 
-/** Lower score bound of each grade (SPEC §5 grade bands); below the last band is very_poor. */
-export const GRADE_BANDS: ReadonlyArray<{ readonly grade: Grade; readonly minScore: number }> = Object.freeze([
-  { grade: 'excellent', minScore: 90 },
-  { grade: 'good', minScore: 80 },
-  { grade: 'fair', minScore: 70 },
-  { grade: 'poor', minScore: 50 },
-]);
-
-/** Size factor of each grade (A 1, B 0.85, C 0.7, D 0.5, F 0). */
-export const GRADE_FACTORS: Readonly<Record<Grade, number>> = Object.freeze({
-  excellent: 1,
-  good: 0.85,
-  fair: 0.7,
-  poor: 0.5,
-  very_poor: 0,
-});
+/** Size factor of each grade (A 1, B 0.85, C 0.7, D 0.5, F 0): one table, kept with the grades. */
+export const GRADE_FACTORS = GRADE_SIZE_FACTOR;
 
 /** The original's letter for each grade, for reports. */
 export const GRADE_LETTERS: Readonly<Record<Grade, 'A' | 'B' | 'C' | 'D' | 'F'>> = Object.freeze({
@@ -39,13 +27,6 @@ export const GRADE_LETTERS: Readonly<Record<Grade, 'A' | 'B' | 'C' | 'D' | 'F'>>
 /** A weak-confidence signal still gets this fraction of its graded size (the original's floor). */
 export const MIN_CONFIDENCE_FACTOR = 0.3;
 
-function checkScore(score: number, field: string): number {
-  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 100) {
-    throw new InputError(field, `must be a score from 0 to 100, got ${String(score)}`);
-  }
-  return score;
-}
-
 function checkConfidence(confidence: number, field: string): number {
   if (typeof confidence !== 'number' || !Number.isFinite(confidence) || confidence < 0 || confidence > 1) {
     throw new InputError(field, `must be a fraction from 0 to 1, got ${String(confidence)}`);
@@ -53,12 +34,6 @@ function checkConfidence(confidence: number, field: string): number {
   return confidence;
 }
 
-/** Grade of a 0–100 score: 90/80/70/50 are the lower bounds of excellent/good/fair/poor, inclusive. */
-export function gradeOf(score: number): Grade {
-  checkScore(score, 'score');
-  for (const band of GRADE_BANDS) if (score >= band.minScore) return band.grade;
-  return 'very_poor';
-}
 
 export interface StrengthSizing {
   readonly grade: Grade;

@@ -9,7 +9,7 @@ export const AuditEventEntity = defineEntity({
     id: p.bigint('string').primary().autoincrement(),
     account: accountColumn().index(),
     ts: p.datetime().index(),
-    category: p.enum(['breaker', 'command', 'alert']).index(),
+    category: p.enum(['breaker', 'command', 'alert', 'signals']).index(),
     scope: p.string().length(128),
     action: p.string().length(64),
     actor: p.string().length(128),

@@ -1,10 +1,16 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { accountColumn } from './columns.js';
+import { accountColumn, moneyColumn } from './columns.js';
+import type { DataQualitySummary } from '../../engine/domain/signal.js';
 
-/** Signal/decision history (the original's SignalValidationHistory); scores are statistics, so doubles. */
+/**
+ * The signal validation history (the original's SignalValidationHistory):
+ * every validated signal with its score, components, the threshold in force,
+ * the decision and the data-quality result; the outcome columns are filled
+ * when the trade it opened closes. Scores are statistics, so doubles; P&L is money.
+ */
 export const SignalDecisionEntity = defineEntity({
   name: 'SignalDecisionEntity',
-  tableName: 'signal_decisions',
+  tableName: 'signal_validation_history',
   properties: {
     id: p.bigint('string').primary().autoincrement(),
     account: accountColumn().index(),
@@ -20,5 +26,12 @@ export const SignalDecisionEntity = defineEntity({
     reason: p.text(),
     features: p.json<Record<string, number>>(),
     clientOrderId: p.string().length(64).nullable(),
+    grade: p.string().length(16).default('very_poor'),
+    components: p.json<Record<string, number>>().nullable(),
+    dataQuality: p.json<DataQualitySummary>().nullable(),
+    outcomePnl: moneyColumn().nullable(),
+    outcomeReturn: p.double().$type<number>().nullable(),
+    outcomeHoldingMs: p.bigint('number').nullable(),
+    outcomeClosedAt: p.datetime().nullable(),
   },
 });

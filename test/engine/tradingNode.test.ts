@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { TradingNode } from '../../engine/tradingNode.js';
+import { SIGNAL_STATE_KEY, TradingNode } from '../../engine/tradingNode.js';
+import { parseSignalDeskState } from '../../engine/signals/signalDesk.js';
 import { Portfolio } from '../../engine/portfolio.js';
 import { OptionMarkModel } from '../../engine/market/optionMarks.js';
 import { SimulatedClock } from '../../engine/domain/clock.js';
@@ -15,6 +16,8 @@ import { PersistenceWriter } from '../../actors/persistenceWriter.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
 import { parseBreakerLimits } from '../../engine/risk/breakerRules.js';
 import { parsePreTradeLimits } from '../../engine/risk/preTradeLimits.js';
+import { resolveSignalConfig } from '../../engine/signals/signalConfig.js';
+import { STRATEGY_IDS } from '../../engine/market/universes.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 0, 6, 21, 0);
@@ -43,7 +46,7 @@ function scripted(id: string, symbol: string, plan: Record<number, { side: 'buy'
         strength: step.strength ?? 95,
         reason: 'scripted',
         intent: { strategyId: id, instrument: equity(symbol), side: step.side, quantity: step.qty, type: 'market', limitPrice: null, reason: 'scripted', signalId: null },
-        features: {},
+        features: { confidence: 1 },
       };
     },
   };
@@ -59,6 +62,19 @@ class RecordingStore extends InMemoryStore {
     this.journal.push(`insert:${order.clientOrderId}:${order.status}`);
   }
 }
+
+/**
+ * Scoring out of the way for tests about the pipeline: the score is the rule's
+ * strength (all weight on it), no check but the threshold, and the gate needs one
+ * bar and tolerates calendar gaps. Scripted signals state full confidence.
+ */
+const PIPELINE_SIGNALS = resolveSignalConfig({
+  weights: { strength: 1, confidence: 0, consistency: 0, volume: 0, confluence: 0, riskReward: 0, regime: 0 },
+  defaults: { threshold: 55, floor: 0, fullSizeScore: 0, minConfidence: 0, minConsistency: 0, minRegime: 0, minRiskReward: 0 },
+  // The built-in table's floors would otherwise sit above this threshold for some strategies.
+  strategies: Object.fromEntries(STRATEGY_IDS.map((id) => [id, { floor: 0, threshold: 55 }])),
+  dataQuality: { minBars: 1, maxMissingBars: 100 },
+});
 
 /** The global daily-loss rule out of the way, for tests about the drawdown rule. */
 const NO_DAILY_LOSS = { breakerLimits: parseBreakerLimits({ maxDailyLossPct: 1 }) };
@@ -86,6 +102,7 @@ function setup(strategies: StrategyRules[], cash = '100000', extra: Partial<Cons
     portfolio,
     idNamespace: 'test',
     preTradeLimits: parsePreTradeLimits({ defaultAllocationPct: 0.95, maxPositionPct: 0.95, maxNamePct: 0.95, maxOpenPositions: 5, enforceMarketHours: false }),
+    signalConfig: PIPELINE_SIGNALS,
     // Strategy breakers out of the way unless a test is about them.
     strategyBreakerLimits: parseBreakerLimits({ maxDailyLossPct: 1, maxDrawdownPct: 1 }),
     ...extra,
@@ -194,7 +211,60 @@ describe('TradingNode: the pre-trade stage', () => {
     await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100)]);
     const [order] = await t.store.listOrders();
     expect(order?.quantity).toBe(5);
-    expect((await t.store.listSignals())[0]!.reason).toBe('accepted_resized');
+    expect((await t.store.listSignals())[0]).toMatchObject({ reason: 'accepted; resized', grade: 'poor', score: 60 });
+  });
+});
+
+describe('TradingNode: signal outcomes, degradation and the feedback loop', () => {
+  it('losing trades are written to their signals, raise one degradation alert, and push the threshold up until fewer orders go out', async () => {
+    // Buy on even days, sell on odd days, into a market that falls 1 % a day: every round trip loses.
+    const plan: Record<number, { side: 'buy' | 'sell'; qty: number; strength: number }> = {};
+    for (let d = 1; d <= 28; d++) plan[d] = d % 2 === 1 ? { side: 'buy', qty: 10, strength: 62 } : { side: 'sell', qty: 10, strength: 62 };
+    const config = resolveSignalConfig({
+      weights: { strength: 1, confidence: 0, consistency: 0, volume: 0, confluence: 0, riskReward: 0, regime: 0 },
+      defaults: { threshold: 55, floor: 0, ceiling: 85, fullSizeScore: 0, minConfidence: 0, minConsistency: 0, minRegime: 0, minRiskReward: 0 },
+      strategies: Object.fromEntries(STRATEGY_IDS.map((id) => [id, { floor: 0, threshold: 55 }])),
+      // A steady 1 % fall has no spread of returns, so the outlier check would flag every bar.
+      dataQuality: { minBars: 1, maxMissingBars: 100, outlierSigmas: 1000 },
+      degradation: { window: 3, minOutcomes: 3, accuracyFloor: 0.5 },
+      feedback: { minSamples: 3, minIntervalMs: 0, step: 4, band: 10 },
+    });
+    const t = setup([scripted('s1', 'TSLA', plan)], '100000', { signalConfig: config });
+    const alerts: string[] = [];
+    t.node.bus.subscribe('alert.raised', (a) => alerts.push(`${a.type}:${a.scope}`));
+    const bars = Array.from({ length: 31 }, (_, d) => bar('TSLA', d, 100 * 0.99 ** d));
+    await t.run(bars);
+
+    const history = await t.store.listSignals('s1');
+    const closed = history.filter((r) => r.outcome !== null);
+    expect(closed.length).toBeGreaterThanOrEqual(3);
+    for (const r of closed) {
+      expect(r.kind).toBe('entry');
+      expect(r.outcome!.pnl.isNegative()).toBe(true);
+      expect(r.outcome!.returnPct).toBeLessThan(0);
+      expect(r.outcome!.holdingMs).toBe(DAY);
+    }
+    // One episode, one alert (not one per losing trade).
+    expect(alerts).toEqual(['SIGNAL_VALIDATION_DEGRADATION:s1']);
+    const changes = (await t.store.listEvents({ category: 'signals' })).filter((e) => e.action === 'threshold_changed');
+    expect(changes.length).toBeGreaterThanOrEqual(2);
+    expect(changes[0]!.detail).toMatchObject({ before: 55, after: 59, source: 'feedback' });
+    expect(t.node.signals.threshold('s1')).toBeGreaterThan(62);
+    expect(t.node.signals.threshold('s1')).toBeLessThanOrEqual(85);
+    // Once the threshold passed the rule's strength, entries stop: the last ones are rejected below_threshold.
+    const lastEntries = history.filter((r) => r.kind === 'entry').slice(-2);
+    expect(lastEntries.map((r) => r.reason)).toEqual(['below_threshold', 'below_threshold']);
+    expect(t.node.signals.status('s1').degraded).toBe(true);
+    // A restart keeps the moved threshold and the open episode (no second alert for it).
+    await t.node.stop();
+    const saved = parseSignalDeskState((await t.store.getState(SIGNAL_STATE_KEY))!);
+    const again = setup([scripted('s1', 'TSLA', {})], '100000', { signalConfig: config, signalState: saved });
+    expect(again.node.signals.threshold('s1')).toBe(t.node.signals.threshold('s1'));
+    expect(again.node.signals.status('s1').degraded).toBe(true);
+    expect(() => parseSignalDeskState('{"changes":[{"strategyId":"s1"}],"degradation":{"strategies":{}}}')).toThrow(/signals\.state\.changes\.0/);
+    // An operator can put the threshold back.
+    const restored = t.node.setSignalThreshold('s1', 'restore', 'reviewed');
+    expect(restored).toMatchObject({ after: 55, source: 'operator' });
   });
 });
 

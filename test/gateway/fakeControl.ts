@@ -24,7 +24,7 @@ export class FakeControl implements EngineControl {
   readonly bus = new MessageBus();
   readonly commands: Array<{ command: EngineCommand; by: Principal }> = [];
   strategyList: StrategyStatus[] = [
-    { id: 'wsb-dip-bot', state: 'running', haltReason: null, haltSource: null, breaker: 'closed', universe: ['AAPL', 'LIN'], timeframe: '1d', params: { runLookbackDays: 10, dipThreshold: -0.03 } },
+    { id: 'wsb-dip-bot', state: 'running', haltReason: null, haltSource: null, breaker: 'closed', universe: ['AAPL', 'LIN'], timeframe: '1d', params: { runLookbackDays: 10, dipThreshold: -0.03 }, signals: { threshold: 55, degraded: false, accuracy: null, correlation: null, window: 0 } },
   ];
   breakerList: BreakerStatus[] = [
     { scope: 'global', state: 'closed', reason: null, detail: null, manual: false },
@@ -133,6 +133,12 @@ export class FakeControl implements EngineControl {
         const params = { ...s.params, ...c.params };
         this.replace({ ...s, params });
         return { id: s.id, params };
+      }
+      case 'set_signal_threshold': {
+        const s = this.strategy(c.strategyId);
+        const after = c.threshold === 'restore' ? 55 : c.threshold;
+        this.replace({ ...s, signals: { ...s.signals, threshold: after } });
+        return { strategyId: s.id, before: s.signals.threshold, after };
       }
       case 'run_var': {
         this.varReport = {

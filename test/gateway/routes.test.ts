@@ -209,8 +209,15 @@ describe('positions, P&L, trades and signals', () => {
         reason: 'below_threshold',
         features: { rsi: 28.125, volumeRatio: 2.5, drop: -0.0712 },
         clientOrderId: null,
+        grade: 'poor',
+        components: { strength: 0.725, confidence: 0.6, consistency: 0.75, volume: 0.5, confluence: 0.6666666666666666, riskReward: 2, regime: 0.4 },
+        dataQuality: { ok: true, reason: null, checks: [{ code: 'stale', passed: true, detail: 'bar is 0 ms old' }] },
+        outcome: null,
       },
     ]);
+    await api.store.recordSignalOutcome('s1', { pnl: new Decimal('-12.5'), returnPct: -0.025, holdingMs: 86_400_000, closedAt: T0 + 86_400_000 });
+    const withOutcome = json<{ signals: Array<{ signalId: string; outcome: unknown }> }>(await api.get('/api/v1/signals?strategy=swing_trading')).signals[0];
+    expect(withOutcome).toMatchObject({ signalId: 's1', outcome: { pnl: '-12.5', returnPct: -0.025, holdingMs: 86_400_000, closedAt: new Date(T0 + 86_400_000).toISOString() } });
     const ids = async (q: string) => json<{ signals: Array<{ signalId: string }> }>(await api.get(`/api/v1/signals?${q}`)).signals.map((s) => s.signalId);
     expect(await ids('strategy=swing_trading')).toEqual(['s1', 's2']);
     expect(await ids('symbol=MSFT')).toEqual(['s1', 's3']);
@@ -252,6 +259,18 @@ describe('strategies', () => {
     expect(json(await api.send('PATCH', '/api/v1/strategies/wsb-dip-bot/parameters', {}))).toMatchObject({ code: 'INPUT_INVALID' });
     expect(json(await api.send('PATCH', '/api/v1/strategies/wsb-dip-bot/parameters', { '1bad': 1 }))).toMatchObject({ details: { field: '1bad' } });
     expect(api.control.commands).toHaveLength(2);
+  });
+
+  it('sets and restores the signal threshold; out-of-range or malformed values are refused naming the field', async () => {
+    expect(json(await api.get('/api/v1/strategies/wsb-dip-bot'))).toMatchObject({ signals: { threshold: 55, degraded: false } });
+    expect(json(await api.send('PUT', '/api/v1/strategies/wsb-dip-bot/signal-threshold', { threshold: 70, reason: 'too many losers' }))).toEqual({
+      ok: true, result: { strategyId: 'wsb-dip-bot', before: 55, after: 70 },
+    });
+    expect(json(await api.get('/api/v1/strategies/wsb-dip-bot'))).toMatchObject({ signals: { threshold: 70 } });
+    expect(json(await api.send('PUT', '/api/v1/strategies/wsb-dip-bot/signal-threshold', { threshold: 'restore' }))).toMatchObject({ result: { after: 55 } });
+    expect(json(await api.send('PUT', '/api/v1/strategies/wsb-dip-bot/signal-threshold', { threshold: 101 }))).toMatchObject({ code: 'INPUT_INVALID', details: { field: 'threshold' } });
+    expect(json(await api.send('PUT', '/api/v1/strategies/wsb-dip-bot/signal-threshold', { threshold: 'up' }))).toMatchObject({ code: 'INPUT_INVALID', details: { field: 'threshold' } });
+    expect(api.control.commands.map((c) => c.command.type)).toEqual(['set_signal_threshold', 'set_signal_threshold']);
   });
 });
 

@@ -19,7 +19,9 @@ const FROM_ACCOUNT_MIGRATION = readdirSync(MIGRATIONS_DIR)
   .sort()
   .filter((name) => name >= ACCOUNT_MIGRATION);
 const BT = 'backtest:run-1.a_B';
-const SCOPED_TABLES = ['engine_state', 'fills', 'orders', 'positions', 'signal_decisions', 'trade_transactions'];
+const SCOPED_TABLES = ['engine_state', 'fills', 'orders', 'positions', 'signal_validation_history', 'trade_transactions'];
+/** The same tables as they were named when the account migration was the latest (before the signal history rename). */
+const SCOPED_TABLES_AT_ACCOUNT_MIGRATION = SCOPED_TABLES.map((t) => (t === 'signal_validation_history' ? 'signal_decisions' : t));
 
 async function book(store: TradingStore, order: Order, fillId: string, quantity: number, price: string, ts: number) {
   await store.insertOrder(order);
@@ -163,7 +165,7 @@ function registerDatabaseAccountContract(harness: () => StoreHarness): void {
       expect(await accountsIn(db, 'fills')).toEqual({ [BT]: 2, main: 1 });
       expect(await accountsIn(db, 'trade_transactions')).toEqual({ [BT]: 2, main: 1 });
       expect(await accountsIn(db, 'positions')).toEqual({ [BT]: 2, main: 1 });
-      expect(await accountsIn(db, 'signal_decisions')).toEqual({ [BT]: 1, main: 1 });
+      expect(await accountsIn(db, 'signal_validation_history')).toEqual({ [BT]: 1, main: 1 });
       expect(await accountsIn(db, 'engine_state')).toEqual({ [BT]: 1, main: 1 });
       expect(await primaryKey(db, 'positions')).toEqual(['account', 'symbol']);
       expect(await primaryKey(db, 'engine_state')).toEqual(['account', 'key']);
@@ -263,7 +265,7 @@ function registerDatabaseAccountContract(harness: () => StoreHarness): void {
       await migrator.down({ to: ACCOUNT_MIGRATION });
       expect((await migrator.getExecutedMigrations()).map((m) => m.name)).toEqual([PREVIOUS_MIGRATION]);
       // (later migrations were reverted first, then re-applied below)
-      for (const table of SCOPED_TABLES) expect(await columns(db, table), table).not.toContain('account');
+      for (const table of SCOPED_TABLES_AT_ACCOUNT_MIGRATION) expect(await columns(db, table), table).not.toContain('account');
       expect(await primaryKey(db, 'positions')).toEqual(['symbol']);
       expect(await primaryKey(db, 'engine_state')).toEqual(['key']);
 

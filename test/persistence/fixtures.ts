@@ -93,6 +93,10 @@ export function makeSignal(overrides: Partial<SignalRecord> & { signalId: string
     reason: 'accepted',
     features: { rsi: 28.125, volumeRatio: 2.5, drop: -0.0712 },
     clientOrderId: null,
+    grade: 'poor',
+    components: { strength: 0.725, confidence: 0.6, consistency: 0.75, volume: 0.5, confluence: 0.6666666666666666, riskReward: 2, regime: 0.4 },
+    dataQuality: { ok: true, reason: null, checks: [{ code: 'stale', passed: true, detail: 'bar is 0 ms old' }] },
+    outcome: null,
     ...overrides,
   };
 }

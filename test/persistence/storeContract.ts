@@ -344,6 +344,21 @@ export function registerStoreContract(label: string, harness: () => StoreHarness
         await expect(store.recordSignal(makeSignal({ signalId: 'inf', score: Infinity }))).rejects.toMatchObject({ field: 'signal.score' });
       });
 
+      it('writes a signal outcome once (idempotent), refuses a different one and an unknown signal', async () => {
+        const store = await harness().fresh();
+        await store.recordSignal(makeSignal({ signalId: 'o1' }));
+        const outcome = { pnl: new Decimal('-123.45678901'), returnPct: -0.0123, holdingMs: 86_400_000, closedAt: T0 + 86_400_000 };
+        await store.recordSignalOutcome('o1', outcome);
+        await store.recordSignalOutcome('o1', outcome);
+        const [row] = await store.listSignals();
+        expect(row!.outcome).toEqual({ ...outcome, pnl: new Decimal('-123.45678901') });
+        expect(row!.components).toEqual(makeSignal({ signalId: 'x' }).components);
+        expect(row!.dataQuality).toEqual(makeSignal({ signalId: 'x' }).dataQuality);
+        await expect(store.recordSignalOutcome('o1', { ...outcome, pnl: new Decimal(5) })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.recordSignalOutcome('nope', outcome)).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.recordSignalOutcome('o1', { ...outcome, returnPct: Number.NaN })).rejects.toMatchObject({ field: 'outcome.returnPct' });
+      });
+
       it('upserts companies: created, then renamed', async () => {
         const store = await harness().fresh();
         expect(await store.upsertCompany({ ticker: 'TSLA', name: 'Tesla' })).toEqual({ created: true });

@@ -17,6 +17,11 @@ const parametersBody = z
   .refine((p) => Object.keys(p).length <= 64, 'at most 64 parameters at once')
   .describe('the parameters to change, by name; the strategy checks names and values');
 
+const thresholdBody = z.strictObject({
+  threshold: z.union([z.number().min(0).max(100), z.literal('restore')]).describe("0–100 within the strategy's floor and ceiling, or 'restore'"),
+  reason: z.string().min(1).max(500).optional(),
+});
+
 function find(control: EngineControl, id: string): StrategyStatus {
   const status = control.strategies().find((s) => s.id === id);
   if (!status) throw new NotFoundError('strategy', id);
@@ -95,6 +100,24 @@ export function strategiesRoutes(app: FastifyInstance, { control }: RouteDeps): 
     },
     async ({ params, body, principal }) =>
       control.command({ type: 'halt_strategy', strategyId: params.id, ...(body.reason !== undefined ? { reason: body.reason } : {}) }, principalOf(principal)),
+  );
+
+  defineRoute(
+    app,
+    {
+      method: 'PUT',
+      url: '/api/v1/strategies/:id/signal-threshold',
+      summary: "Set a strategy's signal threshold, or restore the configured one (audited)",
+      tags: ['strategies'],
+      params: idParams,
+      body: thresholdBody,
+      response: { 200: commandResultJson },
+    },
+    async ({ params, body, principal }) =>
+      control.command(
+        { type: 'set_signal_threshold', strategyId: params.id, threshold: body.threshold, ...(body.reason !== undefined ? { reason: body.reason } : {}) },
+        principalOf(principal),
+      ),
   );
 
   defineRoute(
