@@ -15,6 +15,9 @@
  *   and batch (bench/optionsBench.ts).
  * - var-montecarlo: Monte Carlo VaR, 10-asset Student t portfolio at 100 k and
  *   1 M paths on 1 and 2 workers, and a 50-option book (bench/varBench.ts).
+ * - ws-fanout: 500 WebSocket clients subscribed during a full-speed replay:
+ *   delivered frames/s, p99 latency, engine bars/s with and without them
+ *   (bench/wsBench.ts).
  * - daemon-rss: `wsb start` as a real process replaying the bundled data;
  *   peak resident memory (VmHWM) once the replay is complete.
  *
@@ -40,6 +43,7 @@ import { createReplayFeed } from '../actors/feeds/replayFeed.js';
 import { openDatabase } from '../persistence/database.js';
 import { runOptionsBench } from './optionsBench.js';
 import { runVarBench } from './varBench.js';
+import { runWsBench } from './wsBench.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = path.join(REPO, 'bench', 'results');
@@ -295,6 +299,7 @@ const scenarios: Record<string, () => Promise<void>> = {
   'daemon-rss': daemonRss,
   'options-pricing': () => runOptionsBench(save),
   'var-montecarlo': () => runVarBench(save),
+  'ws-fanout': () => runWsBench(save),
 };
 
 for (const [name, run] of Object.entries(scenarios)) {

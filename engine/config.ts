@@ -55,6 +55,7 @@ export const envSchema = z.object({
   WSB_OIDC_AUDIENCE: z.string().min(1, 'must not be empty').max(512, 'must be at most 512 characters').optional(),
   WSB_OIDC_JWKS_URL: httpUrl.optional(),
   WSB_OPEN_READS: boolFlag.optional(),
+  WSB_INSPECTOR: boolFlag.optional(),
 });
 
 export interface EngineConfig {
@@ -78,6 +79,8 @@ export interface EngineConfig {
   readonly oidc: OidcConfig | undefined;
   /** GET routes of the API answer without credentials; only ever true on a loopback bind. */
   readonly openReads: boolean;
+  /** Serve the Stately inspector stream of every actor at /inspect (it shows actor context: off by default). */
+  readonly inspector: boolean;
 }
 
 export interface OidcConfig {
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     oidc,
     // Open by default on loopback only: nothing off this machine can reach it, and commands still need credentials.
     openReads: e.WSB_OPEN_READS ?? loopback,
+    inspector: e.WSB_INSPECTOR ?? false,
   };
 }
 

@@ -21,6 +21,8 @@ import { startGateway } from './gateway/server.js';
 import { createAuthenticator } from './gateway/auth.js';
 import { EngineMetrics } from './gateway/metrics.js';
 import { NodeEngineControl } from './engineControl.js';
+import { TopicHub } from './gateway/ws/topics.js';
+import { InspectionHub } from './gateway/ws/inspector.js';
 import type { Readiness } from './gateway/health.js';
 import { PersistenceWriter } from '../actors/persistenceWriter.js';
 import { createReplayFeed } from '../actors/feeds/replayFeed.js';
@@ -33,6 +35,7 @@ interface Running {
   db?: Database;
   node?: TradingNode;
   control?: NodeEngineControl;
+  hub?: TopicHub;
   writer?: PersistenceWriter;
   gateway?: FastifyInstance;
   feed?: ReturnType<typeof createReplayFeed>;
@@ -53,6 +56,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
   const marks = new OptionMarkModel();
   let bars: Bar[] = [];
   const metrics = new EngineMetrics();
+  const inspector = config.inspector ? new InspectionHub() : undefined;
   const authenticator = createAuthenticator(config, {
     onRejected: (reason) => logger.debug({ component: 'gateway', reason }, 'credential refused'),
   });
@@ -148,11 +152,15 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
           clock, logger, venue, writer, marks, strategies, portfolio, idNamespace: 'daemon', flattenOnTrip: config.flattenOnTrip,
           ...(savedSignals !== null ? { signalState: parseSignalDeskState(savedSignals) } : {}),
           observeStage: (stage, seconds) => metrics.observeStage(stage, seconds),
+          ...(inspector ? { inspect: inspector.inspect } : {}),
         });
         r.node = node;
         const control = new NodeEngineControl({ node, portfolio, store, clock, audit: (e) => writer.run('appendEvent', (st) => st.appendEvent(e)) });
         r.control = control;
         metrics.attachBus(node.bus);
+        r.hub = new TopicHub({ control });
+        await r.hub.load();
+        node.setBarTap(r.hub);
         metrics.setSource({ ticks: () => node.counters.bars, breakers: () => control.breakers(), latestVar: () => control.latestVar() });
         // Orders that were working when the last run ended: adopt, then ask the broker.
         const open = await store.listOrders({ status: OPEN_ORDER_STATUSES });
@@ -186,7 +194,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         );
       })),
       startTrading: fromPromise<unknown>(async () => {
-        const started = await startGateway({ host: config.host, port: config.port, logger, control: r.control!, authenticator, metrics, readiness });
+        const started = await startGateway({
+          host: config.host, port: config.port, logger, control: r.control!, authenticator, metrics, readiness, hub: r.hub!,
+          ...(inspector ? { inspector } : {}),
+        });
         r.gateway = started.app;
         logger.info(
           { host: config.host, port: started.port, auth: { token: config.apiToken !== undefined, oidcIssuer: config.oidc?.issuer ?? null, openReads: config.openReads } },
@@ -201,6 +212,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         await r.feedDone;
         if (r.node) await r.node.stop();
         await r.writer?.flush();
+        r.hub?.close();
         await r.gateway?.close();
         await r.db?.close();
       }),
@@ -213,7 +225,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
     },
   });
 
-  const actor = createActor(root, { input: {} });
+  const actor = createActor(root, { input: {}, ...(inspector ? { inspect: inspector.inspect } : {}) });
   const done = new Promise<number>((resolve) => {
     actor.subscribe({
       next: (s) => {

@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import { orderLifecycleMachine, orderSnapshotFromOrder, type OrderLifecycleEvent } from '../machines/orderLifecycle.js';
 import type { Clock } from './domain/clock.js';
@@ -59,9 +59,15 @@ export class OrderManager {
       readonly hooks: OmsHooks;
       /** Mixed into client order ids so runs sharing a database never collide. */
       readonly idNamespace: string;
+      /** Inspection observer for every order actor (WSB_INSPECTOR). */
+      readonly inspect?: (event: InspectionEvent) => void;
     },
   ) {
     deps.broker.onEvent((e) => this.onBrokerEvent(e));
+  }
+
+  private inspectOption(): { inspect?: (event: InspectionEvent) => void } {
+    return this.deps.inspect ? { inspect: this.deps.inspect } : {};
   }
 
   get placedCount(): number {
@@ -84,7 +90,7 @@ export class OrderManager {
     const clientOrderId = clientOrderIdFor(this.deps.idNamespace, signalId);
     if (this.working.has(clientOrderId)) return null;
     const now = this.deps.clock.now();
-    const actor = createActor(orderLifecycleMachine, { input: { clientOrderId, quantity: intent.quantity } });
+    const actor = createActor(orderLifecycleMachine, { input: { clientOrderId, quantity: intent.quantity }, ...this.inspectOption() });
     actor.start();
     const order: Order = {
       clientOrderId,
@@ -151,7 +157,11 @@ export class OrderManager {
   /** Re-create the actor of an order loaded from the store after a restart. */
   adopt(order: Order): void {
     if (isTerminal(order.status) || this.working.has(order.clientOrderId)) return;
-    const actor = createActor(orderLifecycleMachine, { snapshot: orderSnapshotFromOrder(order), input: { clientOrderId: order.clientOrderId, quantity: order.quantity } });
+    const actor = createActor(orderLifecycleMachine, {
+      snapshot: orderSnapshotFromOrder(order),
+      input: { clientOrderId: order.clientOrderId, quantity: order.quantity },
+      ...this.inspectOption(),
+    });
     actor.start();
     this.working.set(order.clientOrderId, { order, actor, inFlight: false, cancelRequested: null, waiters: [] });
   }

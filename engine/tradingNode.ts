@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import { strategyLifecycleMachine } from '../machines/strategyLifecycle.js';
 import { symbolLockMachine } from '../machines/symbolLock.js';
@@ -63,6 +63,8 @@ export interface TradingNodeOptions {
   readonly volatilityIndexSymbol?: string;
   /** On a global trip, close every position with market orders once the cancels are confirmed (default false). */
   readonly flattenOnTrip?: boolean;
+  /** Observer of every actor's inspection events (the Stately inspector stream, WSB_INSPECTOR). */
+  readonly inspect?: (event: InspectionEvent) => void;
   /** Receives stage latencies (metrics): every 64th bar's whole tick, and each signal's risk and submit stages. */
   readonly observeStage?: (stage: 'tick' | 'risk' | 'submit', seconds: number) => void;
 }
@@ -104,6 +106,7 @@ export class TradingNode {
   private readonly equityCurve: Array<{ ts: number; equity: Decimal }> = [];
   private trackEquity = true;
   private warmingUp = false;
+  private barTap: { wantsBars(symbol: string): boolean; onBar(bar: Bar): void } | undefined;
 
   constructor(private readonly opts: TradingNodeOptions) {
     this.bus = opts.bus ?? new MessageBus();
@@ -121,6 +124,7 @@ export class TradingNode {
       clock: opts.clock,
       logger: opts.logger,
       idNamespace: opts.idNamespace,
+      ...(opts.inspect ? { inspect: opts.inspect } : {}),
       hooks: {
         onFill: (fill, order) => this.onFill(fill, order),
         onTerminal: (order) => this.onOrderTerminal(order),
@@ -142,12 +146,13 @@ export class TradingNode {
       },
       ...(opts.breakerLimits ? { limits: opts.breakerLimits } : {}),
       ...(opts.strategyBreakerLimits ? { strategyLimits: opts.strategyBreakerLimits } : {}),
+      ...(opts.inspect ? { inspect: opts.inspect } : {}),
     });
     for (const rules of opts.strategies) this.addStrategy(rules);
   }
 
   private addStrategy(rules: StrategyRules): void {
-    const lifecycle = createActor(strategyLifecycleMachine, { input: { strategyId: rules.id } });
+    const lifecycle = createActor(strategyLifecycleMachine, { input: { strategyId: rules.id }, ...this.inspectOption() });
     const working = new Map<string, Set<string>>();
     const view: StrategyView = {
       now: () => this.opts.clock.now(),
@@ -167,6 +172,15 @@ export class TradingNode {
       list.push(slot);
       this.bySymbol.set(sym, list);
     }
+  }
+
+  private inspectOption(): { inspect?: (event: InspectionEvent) => void } {
+    return this.opts.inspect ? { inspect: this.opts.inspect } : {};
+  }
+
+  /** Bars for live subscribers (the WebSocket `bars:SYMBOL` topics); asked per bar in O(1), called only when wanted. */
+  setBarTap(tap: { wantsBars(symbol: string): boolean; onBar(bar: Bar): void } | undefined): void {
+    this.barTap = tap;
   }
 
   strategyIds(): string[] {
@@ -235,6 +249,7 @@ export class TradingNode {
       return undefined;
     }
     this.counters.bars++;
+    if (this.barTap?.wantsBars(bar.symbol) === true) this.barTap.onBar(bar);
     if (bar.symbol === (this.opts.volatilityIndexSymbol ?? 'VIX')) this.breakers.global.setVix(bar.close);
     if (bar.ts !== this.lastTs) this.onNewTime(bar.ts);
     this.opts.marks.onBar(bar);
@@ -336,7 +351,7 @@ export class TradingNode {
   private lockFor(symbol: string): Actor<typeof symbolLockMachine> {
     let lock = this.locks.get(symbol);
     if (!lock) {
-      lock = createActor(symbolLockMachine, { input: { symbol, maxQueue: this.opts.lockQueueSize ?? 8 } });
+      lock = createActor(symbolLockMachine, { input: { symbol, maxQueue: this.opts.lockQueueSize ?? 8 }, ...this.inspectOption() });
       lock.on('granted', (e) => this.onLockGranted(e.requestId));
       lock.on('rejected', (e) => {
         const w = this.waitingForLock.get(e.requestId);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InspectionEvent } from 'xstate';
 import type { Clock } from '../domain/clock.js';
 import { DataError, NotFoundError } from '../domain/errors.js';
 import type { Decimal} from '../domain/money.js';
@@ -90,6 +91,8 @@ export class BreakerBoard {
     readonly reactions: BreakerBoardReactions;
     readonly limits?: BreakerLimits;
     readonly strategyLimits?: BreakerLimits;
+    /** Inspection observer for every breaker actor (WSB_INSPECTOR). */
+    readonly inspect?: (event: InspectionEvent) => void;
   }) {
     const { clock, reactions } = opts;
     const forScope = (scope: string) => ({
@@ -97,10 +100,10 @@ export class BreakerBoard {
       halfOpen: () => reactions.halfOpen(scope),
       closed: (by: string) => reactions.closed(scope, by),
     });
-    this.global = new ScopedBreaker(GLOBAL_SCOPE, clock, opts.initialEquity, forScope(GLOBAL_SCOPE), opts.limits ?? DEFAULT_BREAKER_LIMITS);
+    this.global = new ScopedBreaker(GLOBAL_SCOPE, clock, opts.initialEquity, forScope(GLOBAL_SCOPE), opts.limits ?? DEFAULT_BREAKER_LIMITS, opts.inspect);
     for (const { id, allocation } of opts.strategies) {
       const base = opts.initialEquity.times(allocation);
-      const breaker = new ScopedBreaker(id, clock, base, forScope(id), opts.strategyLimits ?? DEFAULT_STRATEGY_BREAKER_LIMITS);
+      const breaker = new ScopedBreaker(id, clock, base, forScope(id), opts.strategyLimits ?? DEFAULT_STRATEGY_BREAKER_LIMITS, opts.inspect);
       this.strategies.set(id, { breaker, allocation, dayBase: base, dayStartValue: null });
     }
   }

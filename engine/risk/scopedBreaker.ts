@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { circuitBreakerMachine } from '../../machines/circuitBreaker.js';
 import type { Clock } from '../domain/clock.js';
 import { Decimal } from '../domain/money.js';
@@ -43,9 +43,10 @@ export class ScopedBreaker {
     initialEquity: Decimal,
     reactions: BreakerReactions,
     private readonly limits: BreakerLimits = DEFAULT_BREAKER_LIMITS,
+    inspect?: (event: InspectionEvent) => void,
   ) {
     this.peakEquity = initialEquity;
-    this.actor = createActor(circuitBreakerMachine, { input: { scope }, clock });
+    this.actor = createActor(circuitBreakerMachine, { input: { scope }, clock, ...(inspect ? { inspect } : {}) });
     this.actor.on('tripped', (e) => reactions.tripped(e.reason, e.detail));
     this.actor.on('halfOpen', () => reactions.halfOpen());
     this.actor.on('closed', (e) => reactions.closed(e.by));
