@@ -8,6 +8,7 @@ import { registerIndicatorsCommand } from './indicatorsCommand.js';
 import { registerMigrateCommand } from './migrateCommand.js';
 import { registerOptionCommand } from './optionCommand.js';
 import { registerVarCommand } from './varCommand.js';
+import { registerValidateCommand } from './validateCommand.js';
 import { runDaemon } from '../daemon.js';
 
 /**
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerDataCommand(program);
   registerOptionCommand(program);
   registerVarCommand(program);
+  registerValidateCommand(program);
   registerIndicatorsCommand(program);
   return program;
 }
