@@ -97,17 +97,24 @@ export class ThresholdFeedback {
     const policy = policyFor(this.config, id);
     const t = this.current(id);
     const hi = t + f.band;
-    const band = (this.outcomes.get(id) ?? []).filter((o) => o.score >= t && o.score < hi);
+    const above = (this.outcomes.get(id) ?? []).filter((o) => o.score >= t);
+    const marginal = above.filter((o) => o.score < hi);
+    // The marginal band decides when it has enough trades; when it is thin (a strategy whose
+    // signals all score well above the threshold) every trade above the threshold does, so a
+    // strategy that keeps losing is still reined in.
+    const wide = marginal.length < f.minSamples;
+    const band = wide ? above : marginal;
     if (band.length < f.minSamples) return null;
     const wins = band.filter((o) => o.pnl > 0).length;
     const accuracy = wins / band.length;
-    const where = `scores in [${fmt(t)}, ${fmt(hi)})`;
+    const where = wide ? `all scores ≥ ${fmt(t)} (the band [${fmt(t)}, ${fmt(hi)}) holds only ${marginal.length})` : `scores in [${fmt(t)}, ${fmt(hi)})`;
     if (accuracy < f.targetAccuracy) {
       if (t >= policy.ceiling) return null;
       const after = round(Math.min(policy.ceiling, t + f.step));
       return this.change(id, after, `raise: accuracy ${wins}/${band.length} = ${fmt(accuracy)} below target ${fmt(f.targetAccuracy)} for ${where}`, now, 'feedback');
     }
-    if (accuracy < f.targetAccuracy + f.lowerMargin || t <= policy.floor) return null;
+    // Lowering needs the marginal band itself to be good: strong trades far above say nothing about the edge.
+    if (wide || accuracy < f.targetAccuracy + f.lowerMargin || t <= policy.floor) return null;
     const lo = t - f.band;
     const near = (this.nearMisses.get(id) ?? []).filter((m) => m.score >= lo && m.score < t).length;
     if (near < f.minNearMisses) return null;

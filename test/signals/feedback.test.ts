@@ -26,14 +26,28 @@ describe('ThresholdFeedback: raising', () => {
     expect(f.current(ID)).toBe(67);
   });
 
-  it('needs minSamples in the band; outcomes outside the band do not count', () => {
+  it('judges the marginal band when it holds minSamples; outcomes below the threshold never count', () => {
     const f = new ThresholdFeedback();
+    feed(f, 20, 0, 64); // below the threshold: never part of the judgement
+    expect(f.evaluate(WEEK)).toEqual([]);
     feed(f, 9, 0, 70);
-    feed(f, 20, 0, 75); // at T + band: outside [65, 75)
-    feed(f, 20, 0, 64);
     expect(f.evaluate(WEEK)).toEqual([]);
     feed(f, 1, 0, 65);
-    expect(f.evaluate(WEEK)).toHaveLength(1);
+    expect(f.evaluate(WEEK)[0]!.reason).toMatch(/scores in \[65, 75\)/);
+  });
+
+  it('with a thin marginal band, every trade above the threshold decides a raise (never a lowering)', () => {
+    const losing = new ThresholdFeedback();
+    feed(losing, 9, 0, 70);
+    feed(losing, 20, 0, 80); // above the band, all losing
+    const [raise] = losing.evaluate(WEEK);
+    expect(raise).toMatchObject({ before: 65, after: 67 });
+    expect(raise!.reason).toMatch(/all scores ≥ 65 \(the band \[65, 75\) holds only 9\)/);
+    const winning = new ThresholdFeedback();
+    feed(winning, 9, 9, 70);
+    feed(winning, 20, 20, 80);
+    for (let i = 0; i < 10; i++) winning.recordNearMiss({ strategyId: 'wsb-dip-bot', ts: 0, score: 60 });
+    expect(winning.evaluate(WEEK)).toEqual([]);
   });
 
   it('changes a strategy at most once per interval of engine time', () => {
