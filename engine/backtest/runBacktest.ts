@@ -9,7 +9,7 @@ import { nyParts } from '../domain/session.js';
 import { loadBars, bundledDataRoot } from '../market/barLoader.js';
 import { OptionMarkModel } from '../market/optionMarks.js';
 import { createStrategy } from '../strategies/registry.js';
-import { TradingNode } from '../tradingNode.js';
+import { TradingNode, type TradingNodeOptions } from '../tradingNode.js';
 import { Portfolio } from '../portfolio.js';
 import { createPaperVenue } from '../paperVenue.js';
 import { sha256Hex } from '../ids.js';
@@ -40,6 +40,8 @@ export interface BacktestOptions {
   readonly observe?: (node: TradingNode) => void;
   /** Called just before each bar enters the node (benchmarks time tick-to-order from here). */
   readonly beforeBar?: (bar: Bar) => void;
+  /** Risk and signal settings for the node (limits, breaker thresholds, signal config); code and tests only. */
+  readonly nodeOptions?: Pick<TradingNodeOptions, 'preTradeLimits' | 'breakerLimits' | 'strategyBreakerLimits' | 'signalConfig' | 'flattenOnTrip'>;
 }
 
 export interface BacktestReport {
@@ -126,6 +128,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     strategies: [rules],
     portfolio,
     idNamespace: opts.runId ? `backtest:${opts.runId}` : 'backtest',
+    ...opts.nodeOptions,
   });
   // This run's orders, latest state of each, in creation order (a shared database may hold others).
   const runOrders = new Map<string, Order>();
