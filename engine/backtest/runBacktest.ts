@@ -6,6 +6,7 @@ import type { Order } from '../domain/orders.js';
 import type { TradingStore } from '../domain/ports.js';
 import type { Bar } from '../domain/market.js';
 import { nyParts } from '../domain/session.js';
+import { multiplierOf } from '../domain/instrument.js';
 import { loadBars, bundledDataRoot } from '../market/barLoader.js';
 import { OptionMarkModel } from '../market/optionMarks.js';
 import { createStrategy } from '../strategies/registry.js';
@@ -13,7 +14,7 @@ import { TradingNode, type TradingNodeOptions } from '../tradingNode.js';
 import { Portfolio } from '../portfolio.js';
 import { createPaperVenue } from '../paperVenue.js';
 import { sha256Hex } from '../ids.js';
-import { maxDrawdown, sharpeRatio, dailyCloses, round } from './stats.js';
+import { maxDrawdown, sharpeRatio, dailyCloses, round, roundTrips, type Execution } from './stats.js';
 import { PersistenceWriter } from '../../actors/persistenceWriter.js';
 import { createReplayFeed } from '../../actors/feeds/replayFeed.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
@@ -56,6 +57,10 @@ export interface BacktestReport {
   readonly signalsRejected: number;
   readonly orders: number;
   readonly fills: number;
+  /** Completed round trips (a symbol's position back to flat). */
+  readonly trades: number;
+  /** Share of those round trips that made money; null without any. */
+  readonly winRate: number | null;
   readonly realizedPnl: string;
   readonly equityStart: string;
   readonly equityEnd: string;
@@ -133,6 +138,10 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   // This run's orders, latest state of each, in creation order (a shared database may hold others).
   const runOrders = new Map<string, Order>();
   node.bus.subscribe('order.updated', (o) => runOrders.set(o.clientOrderId, o));
+  const executions: Execution[] = [];
+  node.bus.subscribe('fill.booked', ({ fill, order }) =>
+    executions.push({ symbol: fill.symbol, side: fill.side, quantity: fill.quantity, gross: fill.price.times(fill.quantity).times(multiplierOf(order.instrument)), commission: fill.commission }),
+  );
   opts.observe?.(node);
   const feed = createReplayFeed({ bars, clock });
   const beforeBar = opts.beforeBar;
@@ -141,6 +150,7 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   node.finishEquityCurve();
   await node.stop();
 
+  const closed = roundTrips(executions);
   const curve = node.equityHistory();
   const equityValues = curve.map((p) => p.equity.toNumber());
   const last = bars[bars.length - 1];
@@ -157,6 +167,8 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     signalsRejected: node.counters.signalsRejected,
     orders: node.oms.placedCount,
     fills: node.counters.fills,
+    trades: closed.trades,
+    winRate: closed.trades > 0 ? round(closed.wins / closed.trades) : null,
     realizedPnl: moneyString(portfolio.realizedPnl.toDecimalPlaces(2)),
     equityStart: moneyString(initialCash),
     equityEnd: moneyString(equityEnd.toDecimalPlaces(2)),

@@ -1,4 +1,4 @@
-import type { Decimal } from '../domain/money.js';
+import { Decimal } from '../domain/money.js';
 import { nyParts } from '../domain/session.js';
 
 /**
@@ -49,4 +49,39 @@ export function dailyCloses(curve: ReadonlyArray<{ ts: number; equity: Decimal }
 export function round(n: number, dp = 6): number {
   const f = 10 ** dp;
   return Math.round(n * f) / f;
+}
+
+/** One execution, as the round-trip count reads it. */
+export interface Execution {
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly quantity: number;
+  /** price × quantity × multiplier. */
+  readonly gross: Decimal;
+  readonly commission: Decimal;
+}
+
+/**
+ * Completed round trips per symbol, in execution order: a round trip ends
+ * when the position in the symbol is flat again, and wins when the cash it
+ * moved (sales − purchases − commissions) is positive. A position still open
+ * at the end is not counted.
+ */
+export function roundTrips(executions: readonly Execution[]): { trades: number; wins: number } {
+  const open = new Map<string, { quantity: number; cash: Decimal }>();
+  let trades = 0;
+  let wins = 0;
+  for (const e of executions) {
+    const r = open.get(e.symbol) ?? { quantity: 0, cash: new Decimal(0) };
+    r.quantity += e.side === 'buy' ? e.quantity : -e.quantity;
+    r.cash = (e.side === 'buy' ? r.cash.minus(e.gross) : r.cash.plus(e.gross)).minus(e.commission);
+    if (r.quantity === 0) {
+      trades++;
+      if (r.cash.gt(0)) wins++;
+      open.delete(e.symbol);
+    } else {
+      open.set(e.symbol, r);
+    }
+  }
+  return { trades, wins };
 }

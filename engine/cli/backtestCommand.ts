@@ -26,6 +26,7 @@ export function formatReport(r: BacktestReport): string {
     ['bars', `${r.bars} (${r.barsRejected} rejected)`],
     ['signals', `${r.signals} (${r.signalsRejected} rejected)`],
     ['orders / fills', `${r.orders} / ${r.fills}`],
+    ['trades (round trips)', `${r.trades}${r.winRate === null ? '' : `, win rate ${(r.winRate * 100).toFixed(1)} %`}`],
     ['realized P&L', r.realizedPnl],
     ['equity', `${r.equityStart} → ${r.equityEnd}`],
     ['max drawdown', `${(r.maxDrawdown * 100).toFixed(2)} %`],

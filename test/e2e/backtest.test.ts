@@ -10,6 +10,8 @@ interface Report {
   bars: number;
   orders: number;
   fills: number;
+  trades: number;
+  winRate: number | null;
   realizedPnl: string;
   equityEnd: string;
   maxDrawdown: number;
@@ -43,6 +45,10 @@ describe('wsb backtest (real process)', () => {
     expect(ra).toMatchObject({ strategy: 'wsb-dip-bot', seed: 7, persisted: false });
     expect(ra.orders).toBeGreaterThan(0);
     expect(ra.fills).toBeGreaterThan(0);
+    expect(ra.trades).toBeGreaterThan(0);
+    expect(ra.trades).toBeLessThanOrEqual(ra.fills / 2);
+    expect(ra.winRate).toBeGreaterThanOrEqual(0);
+    expect(ra.winRate).toBeLessThanOrEqual(1);
     expect(ra.bars).toBeGreaterThan(10_000);
     expect(ra.realizedPnl).toMatch(/^-?\d+(\.\d+)?$/);
     expect(ra.equityEnd).toMatch(/^-?\d+(\.\d+)?$/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { maxDrawdown, sharpeRatio, dailyCloses } from '../../engine/backtest/stats.js';
+import { maxDrawdown, sharpeRatio, dailyCloses, roundTrips } from '../../engine/backtest/stats.js';
 import { Decimal } from '../../engine/domain/money.js';
 import { sessionCloseUtc } from '../../engine/domain/session.js';
 
@@ -40,5 +40,30 @@ describe('backtest statistics', () => {
       { ts: d2, equity: new Decimal(3) },
     ];
     expect(dailyCloses(curve)).toEqual([2, 3]);
+  });
+});
+
+describe('roundTrips', () => {
+  const ex = (symbol: string, side: 'buy' | 'sell', quantity: number, gross: number, commission = 0) => ({
+    symbol, side, quantity, gross: new Decimal(gross), commission: new Decimal(commission),
+  });
+
+  it('counts a round trip when a symbol is flat again, and a win when its cash is positive', () => {
+    expect(
+      roundTrips([
+        ex('A', 'buy', 10, 1000),
+        ex('B', 'buy', 5, 500),
+        ex('A', 'sell', 4, 420),
+        ex('A', 'sell', 6, 630, 1), // A: +50 − 1 = 49 → a win
+        ex('B', 'sell', 5, 480), // B: −20 → a loss
+        ex('C', 'buy', 1, 10), // still open: not counted
+      ]),
+    ).toEqual({ trades: 2, wins: 1 });
+  });
+
+  it('a short round trip counts too; break-even is not a win; nothing traded is zero', () => {
+    expect(roundTrips([ex('S', 'sell', 2, 200), ex('S', 'buy', 2, 150)])).toEqual({ trades: 1, wins: 1 });
+    expect(roundTrips([ex('S', 'buy', 2, 200), ex('S', 'sell', 2, 200)])).toEqual({ trades: 1, wins: 0 });
+    expect(roundTrips([])).toEqual({ trades: 0, wins: 0 });
   });
 });
