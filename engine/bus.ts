@@ -1,6 +1,7 @@
 import type { Fill, Order, Position } from './domain/orders.js';
 import type { SignalOutcome, SignalRecord } from './domain/signal.js';
 import type { Bar } from './domain/market.js';
+import type { VarReport } from './gateway/control.js';
 
 /**
  * Messages on the one engine bus. Components never call each other across
@@ -16,6 +17,8 @@ export interface BusMessages {
   'strategy.state': { strategyId: string; state: string; reason: string | null };
   'breaker.state': { scope: string; state: 'closed' | 'open' | 'halfOpen'; reason: string | null };
   'engine.error': { source: string; message: string };
+  /** A portfolio VaR report (the scheduled run or one an operator asked for). */
+  'var.report': VarReport;
   /** Something an operator must hear about; alert channels subscribe here. */
   'alert.raised': Alert;
 }

@@ -56,6 +56,8 @@ export const envSchema = z.object({
   WSB_OIDC_JWKS_URL: httpUrl.optional(),
   WSB_OPEN_READS: boolFlag.optional(),
   WSB_INSPECTOR: boolFlag.optional(),
+  WSB_VAR_PATHS: z.coerce.number({ message: 'must be an integer' }).int('must be an integer').min(1000).max(100_000_000).default(100_000),
+  WSB_VAR_THREADS: z.coerce.number({ message: 'must be an integer' }).int('must be an integer').min(1).max(64).optional(),
 });
 
 export interface EngineConfig {
@@ -81,6 +83,10 @@ export interface EngineConfig {
   readonly openReads: boolean;
   /** Serve the Stately inspector stream of every actor at /inspect (it shows actor context: off by default). */
   readonly inspector: boolean;
+  /** Monte Carlo paths of each scheduled VaR report. */
+  readonly varPaths: number;
+  /** Worker threads of the VaR pool; undefined = min(4, cores). */
+  readonly varThreads: number | undefined;
 }
 
 export interface OidcConfig {
@@ -155,6 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     // Open by default on loopback only: nothing off this machine can reach it, and commands still need credentials.
     openReads: e.WSB_OPEN_READS ?? loopback,
     inspector: e.WSB_INSPECTOR ?? false,
+    varPaths: e.WSB_VAR_PATHS,
+    varThreads: e.WSB_VAR_THREADS,
   };
 }
 

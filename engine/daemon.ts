@@ -21,6 +21,9 @@ import { startGateway } from './gateway/server.js';
 import { createAuthenticator } from './gateway/auth.js';
 import { EngineMetrics } from './gateway/metrics.js';
 import { NodeEngineControl } from './engineControl.js';
+import type { PortfolioVarService } from './risk/varService.js';
+import { attachVarService, replayBar } from './risk/nodeVar.js';
+import { createVarPool, type VarPool } from '../actors/varPool.js';
 import { TopicHub } from './gateway/ws/topics.js';
 import { InspectionHub } from './gateway/ws/inspector.js';
 import type { Readiness } from './gateway/health.js';
@@ -35,6 +38,8 @@ interface Running {
   db?: Database;
   node?: TradingNode;
   control?: NodeEngineControl;
+  varPool?: VarPool;
+  varService?: PortfolioVarService;
   hub?: TopicHub;
   writer?: PersistenceWriter;
   gateway?: FastifyInstance;
@@ -93,16 +98,18 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
    */
   const startFeed = (): void => {
     const node = r.node!;
+    const varService = r.varService!;
     const feed = createReplayFeed({ bars, clock, paceMs: config.replayPaceMs, startAfterTs: Number.isFinite(r.cursor) ? r.cursor : undefined });
     r.feed = feed;
     readiness.feedRunning = true;
     let lastTs = r.cursor;
     r.feedDone = feed
       .run((bar) => {
+        const newTime = bar.ts !== lastTs;
         // The cursor moves only when a bar time is complete, so a restart never skips half a timestamp.
-        if (bar.ts !== lastTs && lastTs > Number.NEGATIVE_INFINITY) persistCursor(lastTs);
+        if (newTime && lastTs > Number.NEGATIVE_INFINITY) persistCursor(lastTs);
         lastTs = bar.ts;
-        return node.onBar(bar);
+        return replayBar(varService, node, bar, newTime);
       })
       .then(async (result) => {
         await node.idle();
@@ -155,7 +162,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
           ...(inspector ? { inspect: inspector.inspect } : {}),
         });
         r.node = node;
-        const control = new NodeEngineControl({ node, portfolio, store, clock, audit: (e) => writer.run('appendEvent', (st) => st.appendEvent(e)) });
+        r.varPool = createVarPool(config.varThreads !== undefined ? { threads: config.varThreads } : {});
+        const varService = attachVarService({ node, clock, portfolio, marks, runner: r.varPool.run, logger, paths: config.varPaths, seed: config.seed });
+        r.varService = varService;
+        const control = new NodeEngineControl({ node, portfolio, store, clock, varService, audit: (e) => writer.run('appendEvent', (st) => st.appendEvent(e)) });
         r.control = control;
         metrics.attachBus(node.bus);
         r.hub = new TopicHub({ control });
@@ -184,6 +194,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
           if (bar.ts > r.cursor) break;
           clock.set(Math.max(clock.now(), bar.ts));
           // Warm-up starts no asynchronous work (no venue, no signals acted on).
+          varService.onBar(bar);
           void node.onBar(bar);
           warmed++;
         }
@@ -211,6 +222,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         r.feed?.stop();
         await r.feedDone;
         if (r.node) await r.node.stop();
+        await r.varPool?.close();
         await r.writer?.flush();
         r.hub?.close();
         await r.gateway?.close();

@@ -16,6 +16,8 @@ import { createPaperVenue } from '../paperVenue.js';
 import { sha256Hex } from '../ids.js';
 import { maxDrawdown, sharpeRatio, dailyCloses, round, roundTrips, type Execution } from './stats.js';
 import { PersistenceWriter } from '../../actors/persistenceWriter.js';
+import { attachVarService, replayBar } from '../risk/nodeVar.js';
+import { runInProcess } from '../risk/var/index.js';
 import { createReplayFeed } from '../../actors/feeds/replayFeed.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
 
@@ -43,6 +45,8 @@ export interface BacktestOptions {
   readonly beforeBar?: (bar: Bar) => void;
   /** Risk and signal settings for the node (limits, breaker thresholds, signal config); code and tests only. */
   readonly nodeOptions?: Pick<TradingNodeOptions, 'preTradeLimits' | 'breakerLimits' | 'strategyBreakerLimits' | 'signalConfig' | 'flattenOnTrip'>;
+  /** Monte Carlo paths of the daily VaR report (default 10,000: the daemon's figure is WSB_VAR_PATHS). */
+  readonly varPaths?: number;
 }
 
 export interface BacktestReport {
@@ -143,9 +147,17 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
     executions.push({ symbol: fill.symbol, side: fill.side, quantity: fill.quantity, gross: fill.price.times(fill.quantity).times(multiplierOf(order.instrument)), commission: fill.commission }),
   );
   opts.observe?.(node);
+  // The same VaR wiring as the daemon; the report runs on this thread (no pool to start for a backtest).
+  const varService = attachVarService({ node, clock, portfolio, marks, runner: runInProcess, logger: opts.logger, paths: opts.varPaths ?? 10_000, seed: opts.seed });
   const feed = createReplayFeed({ bars, clock });
   const beforeBar = opts.beforeBar;
-  await feed.run(beforeBar ? (bar) => (beforeBar(bar), node.onBar(bar)) : (bar) => node.onBar(bar));
+  let lastTs = Number.NEGATIVE_INFINITY;
+  await feed.run((bar) => {
+    beforeBar?.(bar);
+    const newTime = bar.ts !== lastTs;
+    lastTs = bar.ts;
+    return replayBar(varService, node, bar, newTime);
+  });
   await node.idle();
   node.finishEquityCurve();
   await node.stop();
