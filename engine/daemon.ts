@@ -9,7 +9,8 @@ import { DataError, errorMessage } from './domain/errors.js';
 import { money } from './domain/money.js';
 import { OPEN_ORDER_STATUSES } from './domain/orders.js';
 import type { Bar, Timeframe } from './domain/market.js';
-import { loadBars, bundledDataRoot } from './market/barLoader.js';
+import { loadBars, bundledDataRoot, loadEarningsCalendarFrom, type TimeBound } from './market/barLoader.js';
+import { loadReplayBars } from './market/replayBars.js';
 import { OptionMarkModel } from './market/optionMarks.js';
 import { createStrategy } from './strategies/registry.js';
 import { SIGNAL_STATE_KEY, TradingNode } from './tradingNode.js';
@@ -77,15 +78,15 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
    * A corrupt or missing data file costs its symbol, not the daemon: it is
    * logged (file, line, field) and the other symbols trade on.
    */
-  const loadUsableBars = async (symbols: readonly string[], timeframe: Timeframe): Promise<Bar[]> => {
+  const loadUsableBars = async (symbols: readonly string[], timeframe: Timeframe, from: TimeBound | undefined, to: TimeBound | undefined): Promise<Bar[]> => {
     const roots = [config.dataDir, bundledDataRoot()];
     const all: Bar[] = [];
     for (const symbol of symbols) {
       try {
-        all.push(...(await loadBars({ roots, symbols: [symbol], timeframe, from: config.replayFrom, to: config.replayTo })));
+        all.push(...(await loadBars({ roots, symbols: [symbol], timeframe, from, to })));
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
-        logger.error({ symbol, ...e.location, err: e.message }, 'market data rejected; this symbol is not replayed');
+        logger.error({ symbol, timeframe, ...e.location, err: e.message }, 'market data rejected; this symbol is not replayed');
       }
     }
     return all.sort((a, b) => a.ts - b.ts || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
@@ -146,7 +147,9 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
       reconcile: fromPromise<unknown>(() => tracked(async () => {
         const db = r.db!;
         const store = db.store;
-        const strategies = config.strategies.map((id) => createStrategy(id, { marks }, 'WSB_STRATEGIES'));
+        // The calendar of WSB_DATA_DIR when it has one, else the bundled one (a corrupt one stops start-up, naming the line).
+        const earnings = await loadEarningsCalendarFrom([config.dataDir, bundledDataRoot()]);
+        const strategies = config.strategies.map((id) => createStrategy(id, { marks, earnings }, 'WSB_STRATEGIES'));
         const trades = await store.listTrades();
         const portfolio = Portfolio.fromTrades(money(config.initialCash, 'WSB_INITIAL_CASH'), trades);
         const venue = createPaperVenue({ clock, marks, initialCash: portfolio.cash, seed: config.seed, initialPositions: portfolio.allPositions(), logger });
@@ -184,9 +187,7 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         if (risk !== null) node.restoreRiskState(parseRiskState(risk));
         const cursorText = await store.getState(REPLAY_CURSOR_KEY);
         r.cursor = cursorText === null ? Number.NEGATIVE_INFINITY : Number(cursorText);
-        const symbols = [...new Set(strategies.flatMap((s) => s.universe))].sort();
-        const timeframe = strategies[0]?.timeframe ?? '1d';
-        bars = await loadUsableBars(symbols, timeframe);
+        bars = await loadReplayBars({ roots: [], strategies, from: config.replayFrom, to: config.replayTo, load: loadUsableBars });
         // Warm indicators on what was already traded, without trading it again.
         node.setWarmup(true);
         let warmed = 0;

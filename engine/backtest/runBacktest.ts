@@ -7,7 +7,8 @@ import type { TradingStore } from '../domain/ports.js';
 import type { Bar } from '../domain/market.js';
 import { nyParts } from '../domain/session.js';
 import { multiplierOf } from '../domain/instrument.js';
-import { loadBars, bundledDataRoot } from '../market/barLoader.js';
+import { bundledDataRoot, loadEarningsCalendarFrom, type EarningsEvent } from '../market/barLoader.js';
+import { loadReplayBars } from '../market/replayBars.js';
 import { OptionMarkModel } from '../market/optionMarks.js';
 import { createStrategy } from '../strategies/registry.js';
 import { TradingNode, type TradingNodeOptions } from '../tradingNode.js';
@@ -45,6 +46,8 @@ export interface BacktestOptions {
   readonly beforeBar?: (bar: Bar) => void;
   /** Risk and signal settings for the node (limits, breaker thresholds, signal config); code and tests only. */
   readonly nodeOptions?: Pick<TradingNodeOptions, 'preTradeLimits' | 'breakerLimits' | 'strategyBreakerLimits' | 'signalConfig' | 'flattenOnTrip'>;
+  /** The earnings calendar the strategy sees; default the first data root's (the bundled one). */
+  readonly earnings?: readonly EarningsEvent[];
   /** Monte Carlo paths of the daily VaR report (default 10,000: the daemon's figure is WSB_VAR_PATHS). */
   readonly varPaths?: number;
 }
@@ -104,7 +107,9 @@ export function canonicalOrderLog(orders: readonly Order[]): string {
 export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport> {
   const started = performance.now();
   const marks = new OptionMarkModel();
-  const rules = createStrategy(opts.strategy, { marks });
+  const roots = [...(opts.dataRoots ?? []), bundledDataRoot()];
+  const earnings = opts.earnings ?? (await loadEarningsCalendarFrom(roots));
+  const rules = createStrategy(opts.strategy, { marks, earnings });
   const symbols = opts.symbols && opts.symbols.length > 0 ? [...opts.symbols] : [...rules.universe];
   for (const s of symbols) {
     if (!rules.universe.includes(s)) {
@@ -114,10 +119,9 @@ export async function runBacktest(opts: BacktestOptions): Promise<BacktestReport
   if (opts.from && opts.to && opts.from > opts.to) throw new InputError('from', `--from ${opts.from} is after --to ${opts.to}`);
   const bars =
     opts.bars ??
-    (await loadBars({
-      roots: [...(opts.dataRoots ?? []), bundledDataRoot()],
-      symbols,
-      timeframe: rules.timeframe,
+    (await loadReplayBars({
+      roots,
+      strategies: [{ timeframe: rules.timeframe, universe: symbols }],
       from: opts.from,
       to: opts.to,
     }));

@@ -183,3 +183,11 @@ export async function loadEarningsCalendar(root: string): Promise<EarningsEvent[
   }
   return parseEarningsCsv(text, file);
 }
+
+/** The earnings calendar of the first root that has one (`market/earnings.csv`); the bundled data always does. */
+export async function loadEarningsCalendarFrom(roots: readonly string[]): Promise<EarningsEvent[]> {
+  for (const root of roots) {
+    if (await exists(path.join(root, 'market', 'earnings.csv'))) return loadEarningsCalendar(root);
+  }
+  return loadEarningsCalendar(bundledDataRoot());
+}

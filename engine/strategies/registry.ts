@@ -1,17 +1,30 @@
 import { InputError } from '../domain/errors.js';
+import type { EarningsEvent } from '../market/barLoader.js';
 import type { OptionMarkModel } from '../market/optionMarks.js';
 import type { StrategyRules } from './types.js';
 import { createWsbDipBot } from './wsbDipBot.js';
+import { createMomentumWeeklies } from './momentumWeeklies.js';
+import { createLottoScanner } from './lottoScanner.js';
+import { createLeapsTracker } from './leapsTracker.js';
+import { createSwingTrading } from './swingTrading.js';
+import { createIndexBaseline } from './indexBaseline.js';
 import { STRATEGY_IDS, type StrategyId } from '../market/universes.js';
 
 export interface StrategyDeps {
   readonly marks: OptionMarkModel;
+  /** The earnings calendar (`loadEarningsCalendar(root)`); strategies that trade reports make none without it. */
+  readonly earnings?: readonly EarningsEvent[];
 }
 
 type Factory = (deps: StrategyDeps) => StrategyRules;
 
 const FACTORIES: Readonly<Partial<Record<StrategyId, Factory>>> = {
   'wsb-dip-bot': ({ marks }) => createWsbDipBot({ marks }),
+  'momentum-weeklies': ({ marks }) => createMomentumWeeklies({ marks }),
+  'lotto-scanner': ({ marks, earnings }) => createLottoScanner({ marks, earnings: earnings ?? null }),
+  'leaps-tracker': ({ marks }) => createLeapsTracker({ marks }),
+  'swing-trading': ({ marks }) => createSwingTrading({ marks }),
+  'index-baseline': () => createIndexBaseline(),
 };
 
 /** Strategies of the original (their ids and universes live in market/universes.ts) this build does not run yet (issue 6). */
