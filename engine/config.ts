@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
 import { availableStrategies } from './strategies/registry.js';
+import { parseAlertEnv, type AlertSettings } from '../actors/alerts/config.js';
 
 /**
  * Configuration comes from the environment only (documented in .env.example).
@@ -87,6 +88,8 @@ export interface EngineConfig {
   readonly varPaths: number;
   /** Worker threads of the VaR pool; undefined = min(4, cores). */
   readonly varThreads: number | undefined;
+  /** Alert channels, routing and operator bots (ALERT_* variables, docs/alerts.md). */
+  readonly alerts: AlertSettings;
 }
 
 export interface OidcConfig {
@@ -163,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
     inspector: e.WSB_INSPECTOR ?? false,
     varPaths: e.WSB_VAR_PATHS,
     varThreads: e.WSB_VAR_THREADS,
+    alerts: parseAlertEnv(env),
   };
 }
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { engineRootMachine } from '../machines/engineRoot.js';
 import type { EngineConfig } from './config.js';
-import { SimulatedClock } from './domain/clock.js';
+import { RealClock, SimulatedClock } from './domain/clock.js';
 import { DataError, errorMessage } from './domain/errors.js';
 import { money } from './domain/money.js';
 import { OPEN_ORDER_STATUSES } from './domain/orders.js';
@@ -24,6 +24,9 @@ import { EngineMetrics } from './gateway/metrics.js';
 import { NodeEngineControl } from './engineControl.js';
 import type { PortfolioVarService } from './risk/varService.js';
 import { attachVarService, replayBar } from './risk/nodeVar.js';
+import { createAlerting, type Alerting } from '../actors/alerts/alerting.js';
+import { DailyPnlTracker } from '../actors/alerts/dailyPnl.js';
+import { describeAlertSettings } from '../actors/alerts/config.js';
 import { createVarPool, type VarPool } from '../actors/varPool.js';
 import { TopicHub } from './gateway/ws/topics.js';
 import { InspectionHub } from './gateway/ws/inspector.js';
@@ -40,6 +43,8 @@ interface Running {
   node?: TradingNode;
   control?: NodeEngineControl;
   varPool?: VarPool;
+  alerting?: Alerting;
+  dailyPnl?: DailyPnlTracker;
   varService?: PortfolioVarService;
   hub?: TopicHub;
   writer?: PersistenceWriter;
@@ -108,7 +113,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
       .run((bar) => {
         const newTime = bar.ts !== lastTs;
         // The cursor moves only when a bar time is complete, so a restart never skips half a timestamp.
-        if (newTime && lastTs > Number.NEGATIVE_INFINITY) persistCursor(lastTs);
+        if (newTime && lastTs > Number.NEGATIVE_INFINITY) {
+          persistCursor(lastTs);
+          r.dailyPnl?.observe(r.control!.pnl());
+        }
         lastTs = bar.ts;
         return replayBar(varService, node, bar, newTime);
       })
@@ -171,6 +179,12 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         const control = new NodeEngineControl({ node, portfolio, store, clock, varService, audit: (e) => writer.run('appendEvent', (st) => st.appendEvent(e)) });
         r.control = control;
         metrics.attachBus(node.bus);
+        // Alert channels run on wall time (providers' rate limits are real), stamped with engine time.
+        const alerting = createAlerting(config.alerts, { bus: node.bus, logger, control, clock: new RealClock(), engineNow: () => clock.now() });
+        alerting.start();
+        r.alerting = alerting;
+        r.dailyPnl = new DailyPnlTracker((d) => alerting.router.dailySummary(d));
+        logger.info({ alerts: describeAlertSettings(config.alerts) }, 'alerting configured');
         r.hub = new TopicHub({ control });
         await r.hub.load();
         node.setBarTap(r.hub);
@@ -224,6 +238,8 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         await r.feedDone;
         if (r.node) await r.node.stop();
         await r.varPool?.close();
+        // Queued alerts get a moment to go out; they never hold the stop longer.
+        await r.alerting?.stop(2000);
         await r.writer?.flush();
         r.hub?.close();
         await r.gateway?.close();
@@ -253,9 +269,10 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
       metrics.countActorRestart(e.childId);
       logger.warn({ childId: e.childId, attempt: e.attempt, delayMs: e.delayMs }, 'child failed; restart scheduled');
     });
-    actor.on('childFailedPermanently', (e) =>
-      logger.error({ childId: e.childId, err: e.error }, 'child failed past its restart budget; it stays down (the gateway keeps serving, /readyz reports it)'),
-    );
+    actor.on('childFailedPermanently', (e) => {
+      logger.error({ childId: e.childId, err: e.error }, 'child failed past its restart budget; it stays down (the gateway keeps serving, /readyz reports it)');
+      r.alerting?.router.actorFailed(e.childId, e.error, 0);
+    });
     actor.on('failed', (e) => {
       logger.error({ err: e.error }, 'engine failed; stopping');
       failed = true;
