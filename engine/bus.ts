@@ -1,4 +1,4 @@
-import type { Fill, Order, Position } from './domain/orders.js';
+import type { ExpiryChange, Fill, Order, Position } from './domain/orders.js';
 import type { SignalOutcome, SignalRecord } from './domain/signal.js';
 import type { Bar } from './domain/market.js';
 import type { VarReport } from './gateway/control.js';
@@ -21,6 +21,27 @@ export interface BusMessages {
   'var.report': VarReport;
   /** Something an operator must hear about; alert channels subscribe here. */
   'alert.raised': Alert;
+  /** An option a strategy held expired worthless (one message per strategy holding it). */
+  'position.expired': ExpiryNotice;
+  /** A short option a strategy held was assigned at expiry: shares delivered or received at the strike. */
+  'option.assigned': ExpiryNotice;
+  /** A long option a strategy held was exercised at expiry. */
+  'option.exercised': ExpiryNotice;
+}
+
+/** One strategy's share of one option expiry, as booked (engine/portfolio.ts applyExpiry). */
+export interface ExpiryNotice {
+  readonly eventId: string;
+  readonly strategyId: string;
+  readonly underlying: string;
+  /** `YYYY-MM-DD`. */
+  readonly expiry: string;
+  readonly change: ExpiryChange;
+  /** The strategy's signed contracts (long > 0). */
+  readonly quantity: number;
+  /** Signed shares the strategy received (+) or delivered (−) at the strike; 0 when it expired worthless. */
+  readonly shares: number;
+  readonly ts: number;
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';

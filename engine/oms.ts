@@ -2,9 +2,10 @@ import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import type { Logger } from 'pino';
 import { orderLifecycleMachine, orderSnapshotFromOrder, type OrderLifecycleEvent } from '../machines/orderLifecycle.js';
 import type { Clock } from './domain/clock.js';
-import { ConflictError, errorMessage } from './domain/errors.js';
+import { ConflictError, InputError, errorMessage } from './domain/errors.js';
 import { Decimal } from './domain/money.js';
-import { isTerminal, type Fill, type Order, type OrderIntent } from './domain/orders.js';
+import { isTerminal, type Fill, type OptionExpiryEvent, type Order, type OrderIntent, type OrderLeg } from './domain/orders.js';
+import { checkOrderLegs } from './domain/optionLegs.js';
 import type { Broker, BrokerEvent, BrokerOrderState } from './domain/ports.js';
 import type { MessageBus } from './bus.js';
 import type { PersistenceWriter } from '../actors/persistenceWriter.js';
@@ -34,6 +35,14 @@ export interface CancelAllResult {
 export interface OmsHooks {
   /** A fill arrived for a known order: book it, return what to persist with it. */
   onFill(fill: Fill, order: Order): void;
+  /**
+   * Every leg of one multi-leg execution, to book together (one store
+   * transaction), with the order as it stands after them. Without this hook
+   * each leg goes to onFill.
+   */
+  onFillGroup?(fills: readonly Fill[], order: Order): void;
+  /** The broker settled expiring options (exercise, assignment, worthless expiry): book it. */
+  onExpiry?(event: OptionExpiryEvent): void;
   /** The order reached a final status (filled, cancelled, rejected, expired). */
   onTerminal(order: Order): void;
   /** Something went wrong that the breaker should count. */
@@ -87,6 +96,8 @@ export class OrderManager {
    * when the same signal already produced an order (idempotent across restarts).
    */
   async place(intent: OrderIntent, signalId: string): Promise<Order | null> {
+    // Before anything is written: a malformed spread is the caller's bug, refused with an InputError naming the field.
+    const legs = intent.legs === undefined ? undefined : multiLegOf(intent);
     const clientOrderId = clientOrderIdFor(this.deps.idNamespace, signalId);
     if (this.working.has(clientOrderId)) return null;
     const now = this.deps.clock.now();
@@ -95,8 +106,9 @@ export class OrderManager {
     const order: Order = {
       clientOrderId,
       strategyId: intent.strategyId,
-      symbol: intent.instrument.symbol,
-      instrument: intent.instrument,
+      // A multi-leg order is one row on its underlying (the symbol lock's key); its instrument is the first leg.
+      symbol: legs ? legs[0]!.instrument.underlying : intent.instrument.symbol,
+      instrument: legs ? legs[0]!.instrument : intent.instrument,
       side: intent.side,
       quantity: intent.quantity,
       type: intent.type,
@@ -110,6 +122,7 @@ export class OrderManager {
       signalId,
       createdAt: now,
       updatedAt: now,
+      ...(legs ? { legs } : {}),
     };
     const w: Working = { order, actor, inFlight: true, cancelRequested: null, waiters: [] };
     this.working.set(clientOrderId, w);
@@ -247,6 +260,8 @@ export class OrderManager {
   }
 
   private applyBrokerState(w: Working, state: BrokerOrderState): void {
+    // A broker event (a rejection, a fill) may have closed the order while the submit's answer was on its way.
+    if (isTerminal(w.order.status)) return;
     if (state.status === 'rejected') {
       this.reject(w, 'rejected_by_broker');
       return;
@@ -265,6 +280,15 @@ export class OrderManager {
   private onBrokerEvent(e: BrokerEvent): void {
     if (e.type === 'fill') {
       this.onFill(e.fill);
+      return;
+    }
+    if (e.type === 'fillGroup') {
+      this.onFillGroup(e);
+      return;
+    }
+    if (e.type === 'expiry') {
+      if (this.deps.hooks.onExpiry) this.deps.hooks.onExpiry(e.event);
+      else this.deps.hooks.onError('oms.expiry', `expiry ${e.event.eventId} reported but nothing books expiries`);
       return;
     }
     const w = this.working.get(e.clientOrderId);
@@ -294,6 +318,10 @@ export class OrderManager {
       this.deps.hooks.onError('oms.fill', `fill ${fill.fillId} for unknown order ${fill.clientOrderId}`);
       return;
     }
+    if (w.order.legs !== undefined) {
+      this.deps.hooks.onError('oms.fill', `fill ${fill.fillId} of multi-leg order ${fill.clientOrderId} arrived alone; its legs must arrive as one group`);
+      return;
+    }
     const before = w.order;
     if (!this.transition(w, { type: 'FILLED', quantity: fill.quantity })) return;
     const filled = before.filledQuantity + fill.quantity;
@@ -301,6 +329,38 @@ export class OrderManager {
     w.order = { ...w.order, filledQuantity: filled, avgFillPrice: prevNotional.plus(fill.price.times(fill.quantity)).div(filled) };
     this.deps.hooks.onFill(fill, w.order);
     // recordFill persists the order together with the fill, so no separate update.
+    this.afterChange(w, false);
+  }
+
+  /**
+   * One all-or-none execution of a multi-leg order: the order moves once by
+   * the spreads filled (its average is the signed net), then every leg is
+   * booked together. A group that does not match the order's legs is refused
+   * whole, so the book never takes one leg without the others.
+   */
+  private onFillGroup(e: Extract<BrokerEvent, { type: 'fillGroup' }>): void {
+    const w = this.working.get(e.clientOrderId);
+    if (!w) {
+      this.deps.hooks.onError('oms.fill', `fill group ${e.groupId} for unknown order ${e.clientOrderId}`);
+      return;
+    }
+    const legs = w.order.legs ?? [];
+    const symbols = new Set(e.fills.map((f) => f.symbol));
+    const matches =
+      e.fills.length === legs.length &&
+      symbols.size === legs.length &&
+      legs.every((l) => e.fills.some((f) => f.symbol === l.instrument.symbol && f.side === l.side && f.quantity === l.ratio * e.spreads && f.groupId === e.groupId && f.clientOrderId === e.clientOrderId));
+    if (!matches) {
+      this.deps.hooks.onError('oms.fill', `fill group ${e.groupId} does not match the legs of order ${e.clientOrderId}; not booked`);
+      return;
+    }
+    const before = w.order;
+    if (!this.transition(w, { type: 'FILLED', quantity: e.spreads })) return;
+    const filled = before.filledQuantity + e.spreads;
+    const prevNotional = (before.avgFillPrice ?? new Decimal(0)).times(before.filledQuantity);
+    w.order = { ...w.order, filledQuantity: filled, avgFillPrice: prevNotional.plus(e.netPrice.times(e.spreads)).div(filled) };
+    if (this.deps.hooks.onFillGroup) this.deps.hooks.onFillGroup(e.fills, w.order);
+    else for (const fill of e.fills) this.deps.hooks.onFill(fill, w.order);
     this.afterChange(w, false);
   }
 
@@ -338,4 +398,14 @@ export class OrderManager {
       this.deps.hooks.onTerminal(order);
     }
   }
+}
+
+/** The legs of a multi-leg intent, checked (InputError naming the field), with its instrument the first leg. */
+function multiLegOf(intent: OrderIntent): readonly OrderLeg[] {
+  const legs = checkOrderLegs(intent);
+  const first = legs[0]!;
+  if (intent.instrument.symbol !== first.instrument.symbol) {
+    throw new InputError('instrument', `a multi-leg intent's instrument is its first leg ${JSON.stringify(first.instrument.symbol)}, got ${JSON.stringify(intent.instrument.symbol)}`);
+  }
+  return legs;
 }

@@ -1,11 +1,36 @@
 import type { Decimal} from './domain/money.js';
 import { ZERO, moneyFromNumber } from './domain/money.js';
-import type { Fill, Position, TradeTransaction } from './domain/orders.js';
-import { applyFill } from './domain/position.js';
+import type { ExpiryChange, Fill, OptionExpiryEvent, Position, TradeTransaction } from './domain/orders.js';
+import { applyFill, tradeFromFill } from './domain/position.js';
+import { expiryFills } from './domain/optionExpiry.js';
 import { instrumentFromSymbol, multiplierOf, underlyingOf, type Instrument } from './domain/instrument.js';
 import type { HeldPosition } from './strategies/types.js';
 
 const EMPTY_QUANTITIES: ReadonlyMap<string, number> = new Map();
+
+/** One strategy's share of one expiry change, as booked. */
+export interface ExpiryMove {
+  readonly strategyId: string;
+  readonly change: ExpiryChange;
+  /** This strategy's signed contracts of the change. */
+  readonly quantity: number;
+  /** Signed shares this strategy received (+) or delivered (−) at the strike; 0 when expired worthless. */
+  readonly shares: number;
+  /** The option closed at 0, then the shares at the strike when exercised or assigned. */
+  readonly fills: readonly Fill[];
+  /** P&L realised by the option's close (its premium). */
+  readonly realized: Decimal;
+}
+
+export interface ExpiryApplied {
+  readonly moves: readonly ExpiryMove[];
+  /** Trade rows of the moves (source 'expiry'), for the store. */
+  readonly trades: readonly TradeTransaction[];
+  /** The account's positions after, for every symbol moved. */
+  readonly positions: readonly Position[];
+  /** Changes whose account quantity differs from what the book held (the book's holders were settled). */
+  readonly mismatches: ReadonlyArray<{ readonly symbol: string; readonly broker: number; readonly book: number }>;
+}
 
 /** Prices for marking positions; the option mark model provides them. */
 export interface MarkSource {
@@ -109,6 +134,42 @@ export class Portfolio {
       this.instruments.set(symbol, i);
     }
     return i;
+  }
+
+  /**
+   * Settle an expiry the broker reported: every strategy holding a changed
+   * contract has its share closed at 0 and, when exercised or assigned, the
+   * shares at the strike, all in this one call (never half an event). A
+   * contract the book no longer holds is skipped, so an event seen again
+   * (a restart that replays it) moves nothing.
+   */
+  applyExpiry(event: OptionExpiryEvent): ExpiryApplied {
+    const moves: ExpiryMove[] = [];
+    const trades: TradeTransaction[] = [];
+    const touched = new Set<string>();
+    const mismatches: Array<{ symbol: string; broker: number; book: number }> = [];
+    event.changes.forEach((change, k) => {
+      const holders = [...this.books.entries()]
+        .map(([strategyId, book]) => ({ strategyId, quantity: book.quantities.get(change.symbol) ?? 0 }))
+        .filter((h) => h.quantity !== 0)
+        .sort((a, b) => (a.strategyId < b.strategyId ? -1 : a.strategyId > b.strategyId ? 1 : 0));
+      const held = holders.reduce((acc, h) => acc + h.quantity, 0);
+      if (held !== change.quantity) mismatches.push({ symbol: change.symbol, broker: change.quantity, book: held });
+      for (const h of holders) {
+        const fills = expiryFills(event, change, h.quantity, `${event.eventId}:${h.strategyId}:${k}`);
+        let realized = ZERO;
+        fills.forEach((fill, i) => {
+          const r = this.apply(fill, h.strategyId);
+          if (i === 0) realized = r.realized;
+          touched.add(fill.symbol);
+          trades.push({ ...tradeFromFill(fill, h.strategyId, multiplierOf(this.instrumentOf(fill.symbol))), source: 'expiry' });
+        });
+        const shares = fills[1] === undefined ? 0 : fills[1].side === 'buy' ? fills[1].quantity : -fills[1].quantity;
+        moves.push({ strategyId: h.strategyId, change, quantity: h.quantity, shares, fills, realized });
+      }
+    });
+    const positions = [...touched].map((symbol) => this.positions.get(symbol)).filter((p): p is Position => p !== undefined);
+    return { moves, trades, positions, mismatches };
   }
 
   /** Rebuild from booked trades (in execution order), e.g. at start-up. */

@@ -8,10 +8,11 @@ import type { Clock } from './domain/clock.js';
 import { ConflictError } from './domain/errors.js';
 import type { Decimal } from './domain/money.js';
 import { barProblem, type Bar } from './domain/market.js';
-import { multiplierOf, underlyingOf } from './domain/instrument.js';
-import type { Fill, Order } from './domain/orders.js';
+import { instrumentFromSymbol, multiplierOf, underlyingOf } from './domain/instrument.js';
+import type { Fill, OptionExpiryEvent, Order } from './domain/orders.js';
 import { tradeFromFill } from './domain/position.js';
-import type { Broker, SimulatedVenue } from './domain/ports.js';
+import { fillInstrument } from './domain/optionLegs.js';
+import type { Broker, LegExecution, SimulatedVenue } from './domain/ports.js';
 import type { Signal, SignalRecord } from './domain/signal.js';
 import { nyParts } from './domain/session.js';
 import type { StrategyRules, StrategyView } from './strategies/types.js';
@@ -127,6 +128,8 @@ export class TradingNode {
       ...(opts.inspect ? { inspect: opts.inspect } : {}),
       hooks: {
         onFill: (fill, order) => this.onFill(fill, order),
+        onFillGroup: (fills, order) => this.onFillGroup(fills, order),
+        onExpiry: (event) => this.onExpiry(event),
         onTerminal: (order) => this.onOrderTerminal(order),
         onError: (source, message) => this.recordError(source, message),
       },
@@ -321,7 +324,8 @@ export class TradingNode {
       this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: v.reason, clientOrderId: null }, v);
       return;
     }
-    const closedReason = this.breakerBlock(slot.rules.id);
+    // A strategy's own breaker refuses its new risk but lets an exit out; the global breaker refuses everything.
+    const closedReason = this.breakerBlock(slot.rules.id, signal.kind);
     if (closedReason !== null) {
       this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: closedReason, clientOrderId: null }, v);
       return;
@@ -374,8 +378,8 @@ export class TradingNode {
     const underlying = underlyingOf(signal.intent.instrument);
     const release = () => this.lockFor(underlying).send({ type: 'RELEASE', ownerId: signal.strategyId });
     // Re-check at grant time: a breaker may have tripped while this waited.
-    const blocked = slot ? this.breakerBlock(slot.rules.id) : null;
-    if (!slot || blocked !== null || String(slot.lifecycle.getSnapshot().value) !== 'running') {
+    const blocked = slot ? this.breakerBlock(slot.rules.id, signal.kind) : null;
+    if (!slot || blocked !== null || !this.mayTrade(slot, signal)) {
       this.decide(signal, { score: w.score, threshold: w.threshold, decision: 'rejected', reason: blocked ?? 'strategy_not_running', clientOrderId: null }, w.validation);
       release();
       return;
@@ -453,16 +457,57 @@ export class TradingNode {
   }
 
   private onFill(fill: Fill, order: Order): void {
-    this.counters.fills++;
-    const before = this.opts.portfolio.position(fill.symbol)?.quantity ?? 0;
-    const { position, realized } = this.opts.portfolio.apply(fill, order.strategyId);
-    this.riskGate.onFill(fill, realized, before);
-    const closed = this.signals.onFill(fill, order.strategyId, multiplierOf(order.instrument));
-    if (closed) this.onTradeClosed(closed);
-    const trade = tradeFromFill(fill, order.strategyId, multiplierOf(order.instrument));
+    const { position, trade } = this.bookFill(fill, order);
     this.opts.writer.enqueue('recordFill', (s) => s.recordFill(fill, order, position, trade));
     this.bus.publish('fill.booked', { fill, order, position });
     this.breakers.recordFill(order.strategyId);
+    this.checkBreaker();
+  }
+
+  /** Every leg of one multi-leg execution: into the book in this one call, persisted in one transaction. */
+  private onFillGroup(fills: readonly Fill[], order: Order): void {
+    const executions = fills.map((fill) => this.bookFill(fill, order));
+    this.opts.writer.enqueue('recordFillGroup', (s) => s.recordFillGroup(order, executions));
+    for (const x of executions) this.bus.publish('fill.booked', { fill: x.fill, order, position: x.position });
+    this.breakers.recordFill(order.strategyId);
+    this.checkBreaker();
+  }
+
+  /** One execution into the book, the risk gate and the signal desk; a spread's leg at its own contract's multiplier. */
+  private bookFill(fill: Fill, order: Order): LegExecution {
+    this.counters.fills++;
+    const multiplier = multiplierOf(fillInstrument(order, fill.symbol));
+    const before = this.opts.portfolio.position(fill.symbol)?.quantity ?? 0;
+    const { position, realized } = this.opts.portfolio.apply(fill, order.strategyId);
+    this.riskGate.onFill(fill, realized, before);
+    const closed = this.signals.onFill(fill, order.strategyId, multiplier);
+    if (closed) this.onTradeClosed(closed);
+    return { fill, position, trade: tradeFromFill(fill, order.strategyId, multiplier) };
+  }
+
+  /**
+   * An expiry the broker settled: each holder's share is booked in this one
+   * call, persisted in one transaction (idempotent on the event id) and
+   * announced per strategy. A contract the book no longer holds (the event
+   * seen again after a restart) moves nothing. Not a trade for the risk
+   * gate's day-trade and loss-sale rules.
+   */
+  private onExpiry(event: OptionExpiryEvent): void {
+    const applied = this.opts.portfolio.applyExpiry(event);
+    for (const m of applied.mismatches) this.recordError('oms.expiry', `expiry ${event.eventId}: the broker settled ${m.broker} ${m.symbol.trim()} but the book held ${m.book}`);
+    if (applied.moves.length === 0) return;
+    for (const move of applied.moves) {
+      for (const fill of move.fills) {
+        const closed = this.signals.onFill(fill, move.strategyId, multiplierOf(instrumentFromSymbol(fill.symbol)));
+        if (closed) this.onTradeClosed(closed);
+      }
+    }
+    const booking = { event, trades: applied.trades, positions: applied.positions };
+    this.opts.writer.enqueue('recordExpiry', (s) => s.recordExpiry(booking));
+    for (const move of applied.moves) {
+      const topic = move.change.outcome === 'assigned' ? 'option.assigned' : move.change.outcome === 'exercised' ? 'option.exercised' : 'position.expired';
+      this.bus.publish(topic, { eventId: event.eventId, strategyId: move.strategyId, underlying: event.underlying, expiry: event.expiry, change: move.change, quantity: move.quantity, shares: move.shares, ts: event.ts });
+    }
     this.checkBreaker();
   }
 
@@ -486,10 +531,17 @@ export class TradingNode {
     this.breakers.check(this.equity(), this.strategyValue);
   }
 
-  /** Why a new intent of this strategy is refused by a breaker, or null. */
-  private breakerBlock(strategyId: string): string | null {
+  /** Running, or halted by its own breaker and this is an exit (see strategyLifecycle). */
+  private mayTrade(slot: StrategySlot, signal: Signal): boolean {
+    const snap = slot.lifecycle.getSnapshot();
+    if (snap.value === 'running') return true;
+    return snap.value === 'halted' && signal.kind === 'exit' && snap.context.haltSource === 'strategy_breaker';
+  }
+
+  /** Why an intent of this strategy is refused by a breaker, or null; an exit passes the strategy's own breaker. */
+  private breakerBlock(strategyId: string, kind: Signal['kind']): string | null {
     if (this.breakers.state(GLOBAL_SCOPE) === 'open') return 'breaker_open';
-    if (this.breakers.has(strategyId) && this.breakers.state(strategyId) === 'open') return 'strategy_breaker_open';
+    if (kind === 'entry' && this.breakers.has(strategyId) && this.breakers.state(strategyId) === 'open') return 'strategy_breaker_open';
     return null;
   }
 

@@ -9,6 +9,9 @@ import type { Signal } from '../engine/domain/signal.js';
  * decides whether a raised SIGNAL goes on (`signal`) or is dropped
  * (`signalDropped`).
  *
+ * Under a halt from the strategy's own breaker, exit signals still go on
+ * (they reduce risk); under a global-breaker or an operator halt nothing does.
+ *
  * Halts: a HALT is cleared only by RESUME, or by its own timer when the sender
  * asked for one (`resumeAfterMs`) and the halt did not come from the global
  * breaker. A global-breaker halt is never timed, overrides a timed local halt
@@ -88,6 +91,8 @@ export const strategyLifecycleMachine = setup({
     ownSignal: ({ context, event }) => event.type === 'SIGNAL' && event.signal.strategyId === context.strategyId,
     haltPending: ({ context }) => context.haltReason !== null,
     haltIsTimed: ({ context }) => context.resumeAfterMs !== null,
+    exitUnderStrategyBreakerHalt: ({ context, event }) =>
+      event.type === 'SIGNAL' && event.signal.strategyId === context.strategyId && event.signal.kind === 'exit' && context.haltSource === 'strategy_breaker',
     // First halt wins, except that a global-breaker halt replaces a local one.
     haltTakesPrecedence: ({ context, event }) =>
       event.type === 'HALT' &&
@@ -174,7 +179,13 @@ export const strategyLifecycleMachine = setup({
         RESUME: { target: 'running', actions: ['clearHalt', { type: 'emitResumed', params: { automatic: false } }] },
         STOP: { target: 'stopped', actions: 'emitStopped' },
         FAIL: { target: 'failed' },
-        SIGNAL: { actions: ['countDropped', { type: 'emitSignalDropped', params: { reason: 'halted' } }] },
+        SIGNAL: [
+          // A strategy's own breaker stops its new risk, not the way out of it: an exit still goes
+          // on. A global-breaker halt (every order blocked, as the issue and the original ask) and
+          // an operator's halt stop everything.
+          { guard: 'exitUnderStrategyBreakerHalt', actions: ['forwardSignal', 'emitSignal'] },
+          { actions: ['countDropped', { type: 'emitSignalDropped', params: { reason: 'halted' } }] },
+        ],
       },
     },
     failed: {

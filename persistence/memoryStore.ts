@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, PersistenceError } from '../engine/domain/errors.js';
-import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
-import type { AuditEvent, AuditEventQuery, Company, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
+import type { Fill, OptionExpiryEvent, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
+import type { AuditEvent, AuditEventQuery, Company, ExpiryBooking, LegExecution, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
+import { normalizeExpiryBooking, normalizeFillGroup } from './storedBookings.js';
 import type { SignalOutcome, SignalRecord } from '../engine/domain/signal.js';
 import {
   MAIN_ACCOUNT,
@@ -25,7 +26,8 @@ import {
  * copying the object (and its one nested object) is all it takes to keep a
  * caller from changing what is stored, or a later caller from seeing it change.
  */
-const copyOrder = (o: Order): Order => ({ ...o, instrument: { ...o.instrument } });
+const copyOrder = (o: Order): Order => ({ ...o, instrument: { ...o.instrument }, ...(o.legs ? { legs: o.legs.map((l) => ({ ...l })) } : {}) });
+const copyExpiry = (e: OptionExpiryEvent): OptionExpiryEvent => ({ ...e, changes: e.changes.map((c) => ({ ...c })) });
 const copySignal = (s: SignalRecord): SignalRecord => ({
   ...s,
   features: { ...s.features },
@@ -51,6 +53,7 @@ export class InMemoryStore implements TradingStore {
   private readonly signalIds = new Set<string>();
   private readonly companies = new Map<string, Company>();
   private readonly state = new Map<string, string>();
+  private readonly expiries = new Map<string, OptionExpiryEvent>();
   private closed = false;
 
   constructor(account: string = MAIN_ACCOUNT) {
@@ -118,6 +121,42 @@ export class InMemoryStore implements TradingStore {
       this.trades.push(x.trade);
       return true;
     });
+  }
+
+  recordFillGroup(order: Order, executions: readonly LegExecution[]): Promise<boolean> {
+    return this.run(() => {
+      const g = normalizeFillGroup(order, executions);
+      const current = this.orders.get(g.order.clientOrderId);
+      if (!current) throw new NotFoundError('order', g.order.clientOrderId);
+      const booked = g.executions.filter((x) => this.fillIds.has(x.fill.fillId)).length;
+      if (booked === g.executions.length) return false;
+      if (booked > 0) throw new ConflictError(`fill group ${g.executions[0]?.fill.groupId ?? ''} is partly booked`, { clientOrderId: g.order.clientOrderId });
+      for (const x of g.executions) {
+        this.fillIds.add(x.fill.fillId);
+        this.fills.push(x.fill);
+        this.positions.set(x.position.symbol, x.position);
+        this.trades.push(x.trade);
+      }
+      this.orders.set(current.clientOrderId, mergeMutable(current, g.order));
+      return true;
+    });
+  }
+
+  recordExpiry(booking: ExpiryBooking): Promise<boolean> {
+    return this.run(() => {
+      const b = normalizeExpiryBooking(booking);
+      if (this.expiries.has(b.event.eventId)) return false;
+      this.expiries.set(b.event.eventId, b.event);
+      for (const p of b.positions) this.positions.set(p.symbol, p);
+      this.trades.push(...b.trades);
+      return true;
+    });
+  }
+
+  listExpiries(): Promise<OptionExpiryEvent[]> {
+    return this.run(() =>
+      [...this.expiries.values()].sort((a, b) => a.ts - b.ts || compareCodeUnits(a.eventId, b.eventId)).map(copyExpiry),
+    );
   }
 
   listFills(clientOrderId?: string): Promise<Fill[]> {

@@ -1,8 +1,9 @@
 import { LockMode, UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, PersistenceError, errorMessage, isWsbError } from '../engine/domain/errors.js';
-import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
-import type { AuditEvent, AuditEventQuery, Company, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
+import type { Fill, OptionExpiryEvent, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
+import type { AuditEvent, AuditEventQuery, Company, ExpiryBooking, LegExecution, OrderQuery, StoredAuditEvent, TradingStore } from '../engine/domain/ports.js';
+import { bookExpiry, bookFillGroup, loadExpiries } from './optionBookings.js';
 import type { SignalOutcome, SignalRecord } from '../engine/domain/signal.js';
 import {
   AuditEventEntity,
@@ -220,6 +221,18 @@ export class MikroOrmStore implements TradingStore {
     return true;
   }
 
+  recordFillGroup(order: Order, executions: readonly LegExecution[]): Promise<boolean> {
+    return this.guard('recordFillGroup', () => bookFillGroup(this.em(), this.account, order, executions));
+  }
+
+  recordExpiry(booking: ExpiryBooking): Promise<boolean> {
+    return this.guard('recordExpiry', () => bookExpiry(this.em(), this.account, booking));
+  }
+
+  listExpiries(): Promise<OptionExpiryEvent[]> {
+    return this.guard('listExpiries', () => loadExpiries(this.em(), this.account));
+  }
+
   listFills(clientOrderId?: string): Promise<Fill[]> {
     return this.guard('listFills', async () => {
       const rows = await this.em().find(FillEntity, clientOrderId === undefined ? { account: this.account } : { account: this.account, order: { clientOrderId } }, {
@@ -240,7 +253,7 @@ export class MikroOrmStore implements TradingStore {
   listTrades(symbol?: string): Promise<TradeTransaction[]> {
     return this.guard('listTrades', async () => {
       const rows = await this.em().find(TradeTransactionEntity, symbol === undefined ? { account: this.account } : { account: this.account, symbol }, {
-        populate: ['order', 'fill'],
+        populate: ['order', 'fill', 'expiry'],
         orderBy: { executedAt: 'asc', id: 'asc' },
       });
       return rows.map(tradeFromRow);

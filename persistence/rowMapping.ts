@@ -1,10 +1,13 @@
 import type { InferEntity } from '@mikro-orm/core';
-import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/orders.js';
+import type { ExpiryChange, Fill, OptionExpiryEvent, Order, OrderLeg, Position, TradeTransaction } from '../engine/domain/orders.js';
+import { Decimal } from '../engine/domain/money.js';
+import { DataError } from '../engine/domain/errors.js';
 import type { SignalRecord } from '../engine/domain/signal.js';
 import type { Instrument } from '../engine/domain/instrument.js';
 import { parseOccSymbol } from '../engine/domain/instrument.js';
 import type {
   FillEntity,
+  OptionExpiryEntity,
   OrderEntity,
   PositionEntity,
   SignalDecisionEntity,
@@ -22,6 +25,7 @@ export type FillRow = InferEntity<typeof FillEntity>;
 export type PositionRow = InferEntity<typeof PositionEntity>;
 export type TradeRow = InferEntity<typeof TradeTransactionEntity>;
 export type SignalRow = InferEntity<typeof SignalDecisionEntity>;
+export type ExpiryRow = InferEntity<typeof OptionExpiryEntity>;
 
 /** An option's terms are all in its OCC symbol, so the row keeps only the kind. */
 function instrumentOf(kind: 'equity' | 'option', symbol: string): Instrument {
@@ -45,6 +49,7 @@ export function orderColumns(o: Order) {
     reason: o.reason,
     rejectReason: o.rejectReason,
     signalId: o.signalId,
+    legs: o.legs === undefined ? null : o.legs.map((l) => ({ symbol: l.instrument.symbol, side: l.side, ratio: l.ratio })),
     createdAt: new Date(o.createdAt),
     updatedAt: new Date(o.updatedAt),
   };
@@ -63,11 +68,13 @@ export function mutableOrderColumns(o: Order) {
 }
 
 export function orderFromRow(r: OrderRow): Order {
+  const legs: OrderLeg[] | undefined = r.legs ? r.legs.map((l) => ({ instrument: parseOccSymbol(l.symbol), side: l.side, ratio: l.ratio })) : undefined;
   return {
     clientOrderId: r.clientOrderId,
     strategyId: r.strategyId,
     symbol: r.symbol,
-    instrument: instrumentOf(r.instrumentKind, r.symbol),
+    // A multi-leg order's symbol is its underlying; its instrument is the first leg.
+    instrument: legs?.[0]?.instrument ?? instrumentOf(r.instrumentKind, r.symbol),
     side: r.side,
     quantity: r.quantity,
     type: r.orderType,
@@ -81,6 +88,7 @@ export function orderFromRow(r: OrderRow): Order {
     signalId: r.signalId ?? null,
     createdAt: r.createdAt.getTime(),
     updatedAt: r.updatedAt.getTime(),
+    ...(legs === undefined ? {} : { legs }),
   };
 }
 
@@ -95,6 +103,7 @@ export function fillFromRow(r: FillRow): Fill {
     price: r.price,
     commission: r.commission,
     ts: r.ts.getTime(),
+    ...(r.groupId !== null && r.groupId !== undefined ? { groupId: r.groupId } : {}),
   };
 }
 
@@ -108,11 +117,16 @@ export function positionFromRow(r: PositionRow): Position {
   };
 }
 
-/** `order` and `fill` must be populated. */
+/** `order`, `fill` and `expiry` must be populated: a trade comes from a fill or from an expiry. */
 export function tradeFromRow(r: TradeRow): TradeTransaction {
+  const expiry = r.expiry ?? null;
+  const fillId = expiry === null ? r.fill?.fillId : r.executionId;
+  const clientOrderId = expiry === null ? r.order?.clientOrderId : expiry.eventId;
+  // The table's check constraint makes this unreachable; a row that got past it is corrupt, not empty.
+  if (!fillId || !clientOrderId) throw new DataError(`trade_transactions row ${r.id} comes from neither a fill nor an expiry`, { field: 'fill_id' });
   return {
-    fillId: r.fill.fillId,
-    clientOrderId: r.order.clientOrderId,
+    fillId,
+    clientOrderId,
     strategyId: r.strategyId,
     symbol: r.symbol,
     side: r.side,
@@ -121,7 +135,31 @@ export function tradeFromRow(r: TradeRow): TradeTransaction {
     fees: r.fees,
     grossAmount: r.grossAmount,
     executedAt: r.executedAt.getTime(),
+    ...(expiry === null ? {} : { source: 'expiry' as const }),
   };
+}
+
+export function expiryColumns(e: OptionExpiryEvent) {
+  return {
+    eventId: e.eventId,
+    underlying: e.underlying,
+    expiry: e.expiry,
+    settlementPrice: e.settlementPrice,
+    ts: new Date(e.ts),
+    changes: e.changes.map((c) => ({ symbol: c.symbol, quantity: c.quantity, outcome: c.outcome, strike: c.strike.toFixed(), intrinsic: c.intrinsic.toFixed(), shares: c.shares })),
+  };
+}
+
+export function expiryFromRow(r: ExpiryRow): OptionExpiryEvent {
+  const changes: ExpiryChange[] = r.changes.map((c) => ({
+    symbol: c.symbol,
+    quantity: c.quantity,
+    outcome: c.outcome,
+    strike: new Decimal(c.strike),
+    intrinsic: new Decimal(c.intrinsic),
+    shares: c.shares,
+  }));
+  return { eventId: r.eventId, underlying: r.underlying, expiry: r.expiry, settlementPrice: r.settlementPrice, ts: r.ts.getTime(), changes };
 }
 
 export function signalFromRow(r: SignalRow): SignalRecord {

@@ -5,6 +5,7 @@ import type { Fill, Order, Position, TradeTransaction } from '../engine/domain/o
 import { AUDIT_CATEGORIES, type AuditEvent, type AuditEventQuery, type Company, type OrderCursor, type OrderQuery } from '../engine/domain/ports.js';
 import type { SignalOutcome, SignalRecord } from '../engine/domain/signal.js';
 import { TICKER_PATTERN, isOccSymbol } from '../engine/domain/instrument.js';
+import { normalizeOrderLegs } from './storedLegs.js';
 
 /*
  * The checks and normalisation both TradingStore implementations apply before
@@ -37,7 +38,7 @@ function storedMoneyOrNull(value: Decimal | null, field: string): Decimal | null
   return value === null ? null : storedMoney(value, field);
 }
 
-function text(value: string, field: string, maxLength: number): void {
+export function text(value: string, field: string, maxLength: number): void {
   if (typeof value !== 'string' || value.length === 0) throw new InputError(field, 'must be a non-empty string');
   if (value.length > maxLength) throw new InputError(field, `must be at most ${maxLength} characters, got ${value.length}`);
 }
@@ -52,7 +53,7 @@ function integer(value: number, field: string, min: number): void {
   }
 }
 
-function signedInteger(value: number, field: string): void {
+export function signedInteger(value: number, field: string): void {
   if (!Number.isSafeInteger(value) || Math.abs(value) > 2_147_483_647) {
     throw new InputError(field, `must be an integer that fits a 32-bit column, got ${value}`);
   }
@@ -70,7 +71,7 @@ function finite(value: number, field: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(field, `must be a finite number, got ${value}`);
 }
 
-function oneOf(value: string, field: string, allowed: readonly string[]): void {
+export function oneOf(value: string, field: string, allowed: readonly string[]): void {
   if (!allowed.includes(value)) throw new InputError(field, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
@@ -78,10 +79,12 @@ export function normalizeOrder(order: Order): Order {
   text(order.clientOrderId, 'order.clientOrderId', 64);
   text(order.strategyId, 'order.strategyId', 64);
   text(order.symbol, 'order.symbol', 32);
-  if (order.instrument.symbol !== order.symbol) {
+  // A multi-leg order's symbol is its underlying and its instrument the first leg (checked there).
+  const legs = order.legs === undefined ? undefined : normalizeOrderLegs(order);
+  if (legs === undefined && order.instrument.symbol !== order.symbol) {
     throw new InputError('order.instrument.symbol', `${JSON.stringify(order.instrument.symbol)} differs from order.symbol ${JSON.stringify(order.symbol)}`);
   }
-  if (order.instrument.kind === 'option' && !isOccSymbol(order.symbol)) {
+  if (legs === undefined && order.instrument.kind === 'option' && !isOccSymbol(order.symbol)) {
     throw new InputError('order.symbol', `option orders need an OCC symbol, got ${JSON.stringify(order.symbol)}`);
   }
   oneOf(order.side, 'order.side', ['buy', 'sell']);
@@ -102,6 +105,7 @@ export function normalizeOrder(order: Order): Order {
     instrument: { ...order.instrument },
     limitPrice: storedMoneyOrNull(order.limitPrice, 'order.limitPrice'),
     avgFillPrice: storedMoneyOrNull(order.avgFillPrice, 'order.avgFillPrice'),
+    ...(legs === undefined ? {} : { legs }),
   };
 }
 
@@ -112,6 +116,7 @@ export function normalizeFill(fill: Fill): Fill {
   oneOf(fill.side, 'fill.side', ['buy', 'sell']);
   integer(fill.quantity, 'fill.quantity', 1);
   epochMs(fill.ts, 'fill.ts');
+  if (fill.groupId !== undefined) text(fill.groupId, 'fill.groupId', 128);
   return { ...fill, price: storedMoney(fill.price, 'fill.price'), commission: storedMoney(fill.commission, 'fill.commission') };
 }
 
@@ -132,6 +137,7 @@ export function normalizeTrade(trade: TradeTransaction): TradeTransaction {
   text(trade.strategyId, 'trade.strategyId', 64);
   text(trade.symbol, 'trade.symbol', 32);
   oneOf(trade.side, 'trade.side', ['BUY', 'SELL']);
+  if (trade.source !== undefined) oneOf(trade.source, 'trade.source', ['expiry']);
   integer(trade.quantity, 'trade.quantity', 1);
   epochMs(trade.executedAt, 'trade.executedAt');
   return {
@@ -157,7 +163,9 @@ export function normalizeExecution(
     if (actual !== expected) throw new InputError(field, `${JSON.stringify(actual)} differs from ${what} ${JSON.stringify(expected)}`);
   };
   same('order.clientOrderId', o.clientOrderId, f.clientOrderId, 'fill.clientOrderId');
-  same('fill.symbol', f.symbol, o.symbol, 'order.symbol');
+  if (o.legs === undefined) same('fill.symbol', f.symbol, o.symbol, 'order.symbol');
+  else if (!o.legs.some((l) => l.instrument.symbol === f.symbol)) throw new InputError('fill.symbol', `${JSON.stringify(f.symbol)} is not a leg of order ${o.clientOrderId}`);
+  if (t.source !== undefined) throw new InputError('trade.source', 'a trade booked from a fill has no source');
   same('position.symbol', p.symbol, f.symbol, 'fill.symbol');
   same('trade.fillId', t.fillId, f.fillId, 'fill.fillId');
   same('trade.clientOrderId', t.clientOrderId, f.clientOrderId, 'fill.clientOrderId');

@@ -2,16 +2,22 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { Decimal, ZERO, moneyFromNumber, roundMoney } from '../../engine/domain/money.js';
 import { InputError, errorMessage } from '../../engine/domain/errors.js';
-import { TICKER_PATTERN, isOccSymbol, multiplierOf, parseOccSymbol, underlyingOf } from '../../engine/domain/instrument.js';
+import { instrumentFromSymbol, isOccSymbol, multiplierOf, parseOccSymbol, underlyingOf } from '../../engine/domain/instrument.js';
 import type { Instrument, OptionContract } from '../../engine/domain/instrument.js';
 import { TIMEFRAME_MS, assertValidBar } from '../../engine/domain/market.js';
 import type { Bar } from '../../engine/domain/market.js';
 import type { Fill, Order, OrderStatus, Position } from '../../engine/domain/orders.js';
 import { applyFill } from '../../engine/domain/position.js';
+import { legContracts, netPrice } from '../../engine/domain/optionLegs.js';
 import type { BrokerAccount, BrokerEvent, BrokerOrderState, SimulatedVenue } from '../../engine/domain/ports.js';
 import type { Clock } from '../../engine/domain/clock.js';
 import { createRng } from '../../engine/domain/random.js';
 import { parsePaperBrokerConfig } from './paperBrokerConfig.js';
+import { adverseOf, checkSpread, commissionOf, spreadFills, type SpreadVenue } from './multiLegOrders.js';
+import { matchSpread } from './multiLegPricing.js';
+import { optionRequirement, withChanges } from './optionMargin.js';
+import { instrumentProblem, sameOrder } from './paperOrders.js';
+import { closeOf, settleDueExpiries, type ExpiringVenue } from './optionExpiry.js';
 import type { PaperBrokerConfig, PaperBrokerConfigInput } from './paperBrokerConfig.js';
 
 /** Model price of one option (per underlying share) given the underlying price; a statistic, so a number. */
@@ -38,7 +44,9 @@ export type PaperRejectCode =
   | 'unknown_instrument'
   | 'no_reference_price'
   | 'short_not_allowed'
-  | 'insufficient_buying_power';
+  | 'insufficient_buying_power'
+  | 'invalid_legs'
+  | 'uncovered_short';
 
 interface OrderRecord {
   readonly order: Order;
@@ -51,8 +59,10 @@ interface OrderRecord {
   fillSeq: number;
   /** The earliest bar start this order may fill in: it cannot trade before the venue received it. */
   readonly eligibleFrom: number;
-  /** Per-unit cash a working buy holds back from later buying-power checks (estimated at submit). */
+  /** Per-unit cash a working order holds back from later buying-power checks (estimated at submit). */
   readonly reservePerUnit: Decimal;
+  /** A multi-leg order: fills all-or-none through matchSpread. */
+  readonly spread: boolean;
 }
 
 interface Holding {
@@ -67,6 +77,11 @@ interface Holding {
  * with adverse slippage, a per-bar participation cap (so large orders fill in
  * parts), and commissions. Each fill is reported once, incrementally, with a
  * deterministic fillId, and can never take an order past its quantity.
+ *
+ * Multi-leg orders fill all-or-none at a net price (multiLegPricing.ts), with
+ * buying power per multiLegOrders.ts, and options held are settled at the close
+ * of their expiry day (optionExpiry.ts), reported as one 'expiry' event per
+ * underlying and date. Cash is held back for short options (optionMargin.ts).
  *
  * State is in memory only, by design: after a restart the engine reconciles its
  * persisted orders against the broker and resubmits every working order the
@@ -92,6 +107,8 @@ export class PaperBroker implements SimulatedVenue {
   private readonly buyFactor: Decimal;
   private readonly sellFactor: Decimal;
   private readonly participation: Decimal;
+  /** See earliestExpiryClose; reset whenever holdings or working orders change. */
+  private expiryWatch: number | undefined;
 
   constructor(options: PaperBrokerOptions) {
     this.config = parsePaperBrokerConfig(options.config);
@@ -136,6 +153,7 @@ export class PaperBroker implements SimulatedVenue {
       fillSeq: 0,
       eligibleFrom: Math.max(order.createdAt, now),
       reservePerUnit: check.reservePerUnit,
+      spread: order.legs !== undefined,
     };
     this.orders.set(order.clientOrderId, rec);
     if (check.reason !== null) {
@@ -143,6 +161,7 @@ export class PaperBroker implements SimulatedVenue {
       this.emit({ type: 'rejected', clientOrderId: order.clientOrderId, reason: check.reason, ts: now });
     } else {
       this.book.set(order.clientOrderId, rec);
+      this.expiryWatch = undefined;
       this.emit({ type: 'accepted', clientOrderId: order.clientOrderId, brokerOrderId, ts: now });
     }
     return Promise.resolve(stateOf(rec));
@@ -157,6 +176,7 @@ export class PaperBroker implements SimulatedVenue {
     }
     rec.status = 'cancelled';
     this.book.delete(clientOrderId);
+    this.expiryWatch = undefined;
     this.emit({ type: 'cancelled', clientOrderId, reason: 'cancel_requested', ts: this.clock.now() });
     return Promise.resolve();
   }
@@ -177,7 +197,7 @@ export class PaperBroker implements SimulatedVenue {
       const mark = this.markOf(h);
       equity = equity.plus(mark.times(h.position.quantity).times(multiplierOf(h.instrument)));
     }
-    return Promise.resolve({ cash: this.cash, equity, buyingPower: this.cash });
+    return Promise.resolve({ cash: this.cash, equity, buyingPower: this.cash.minus(this.requirement()) });
   }
 
   /** Open positions (non-zero), for reconciliation. Not part of the Broker port. */
@@ -195,17 +215,93 @@ export class PaperBroker implements SimulatedVenue {
   onBar(bar: Bar): void {
     assertValidBar(bar);
     const barStart = bar.ts - TIMEFRAME_MS[bar.timeframe];
+    // Expiries that passed before this bar opened settle at the last price seen before it.
+    const before = this.lastPrice.get(bar.symbol);
+    if (before !== undefined && this.earliestExpiryClose() <= barStart) settleDueExpiries(this.expiringVenue(), bar.symbol, barStart, before);
     for (const rec of this.book.values()) {
       if (underlyingOf(rec.order.instrument) !== bar.symbol) continue;
       // `<=`: a daily bar opens exactly at the previous close, when an order raised on that close
       // was created; it must fill there (the next bar), never in the bar that produced the signal.
       if (rec.eligibleFrom > barStart) continue;
-      this.tryFill(rec, bar, barStart);
+      if (rec.spread) this.tryFillSpread(rec, bar, barStart);
+      else this.tryFill(rec, bar, barStart);
     }
     this.lastPrice.set(bar.symbol, bar.close);
+    if (this.earliestExpiryClose() <= bar.ts) settleDueExpiries(this.expiringVenue(), bar.symbol, bar.ts, bar.close);
+  }
+
+  // ---- expiry ---------------------------------------------------------------
+
+  /** Earliest expiry close of any option held or in a working order (cached: the bar path asks it every bar). */
+  private earliestExpiryClose(): number {
+    if (this.expiryWatch !== undefined) return this.expiryWatch;
+    let next = Number.POSITIVE_INFINITY;
+    for (const h of this.holdings.values()) if (h.position.quantity !== 0 && h.instrument.kind === 'option') next = Math.min(next, closeOf(h.instrument.expiry));
+    for (const rec of this.book.values()) {
+      for (const c of rec.spread ? legContracts(rec.order) : rec.order.instrument.kind === 'option' ? [rec.order.instrument] : []) next = Math.min(next, closeOf(c.expiry));
+    }
+    this.expiryWatch = next;
+    return next;
+  }
+
+  private expiringVenue(): ExpiringVenue {
+    return {
+      threshold: this.config.exerciseThreshold,
+      held: () => this.heldInstruments(),
+      working: () =>
+        [...this.book.values()].map((rec) => ({
+          clientOrderId: rec.order.clientOrderId,
+          underlying: underlyingOf(rec.order.instrument),
+          contracts: rec.spread ? legContracts(rec.order) : rec.order.instrument.kind === 'option' ? [rec.order.instrument] : [],
+        })),
+      expireOrder: (clientOrderId, ts) => {
+        const rec = this.book.get(clientOrderId);
+        if (!rec) return;
+        rec.status = 'expired';
+        this.book.delete(clientOrderId);
+        this.expiryWatch = undefined;
+        this.emit({ type: 'expired', clientOrderId, ts });
+      },
+      bookFill: (fill) => this.bookToAccount(fill, this.holdings.get(fill.symbol)?.instrument ?? instrumentFromSymbol(fill.symbol)),
+      report: (event) => {
+        this.log.info({ eventId: event.eventId, changes: event.changes.length }, 'paper: options expired');
+        this.emit({ type: 'expiry', event });
+      },
+    };
+  }
+
+  /** Cash and the holding move by one fill (its commission included). */
+  private bookToAccount(fill: Fill, instrument: Instrument): void {
+    const multiplier = multiplierOf(instrument);
+    const gross = fill.price.times(fill.quantity).times(multiplier);
+    this.cash = (fill.side === 'buy' ? this.cash.minus(gross) : this.cash.plus(gross)).minus(fill.commission);
+    this.holdings.set(fill.symbol, { instrument, position: applyFill(this.holdings.get(fill.symbol)?.position, fill, multiplier).position });
+    this.expiryWatch = undefined;
   }
 
   // ---- matching -------------------------------------------------------------
+
+  /** All legs or none, the whole quantity, at the net price matchSpread finds (multiLegPricing.ts). */
+  private tryFillSpread(rec: OrderRecord, bar: Bar, fillTs: number): void {
+    const { order } = rec;
+    const legs = order.legs ?? [];
+    const model = (c: OptionContract, s: number) => this.optionPrice(c, s, fillTs);
+    const input = { legs, model, adverse: adverseOf(this.config, order, rec.fillSeq + 1), dp: this.config.priceDecimals.option };
+    const priced = matchSpread(input, bar, order.type === 'limit' ? order.limitPrice : null);
+    if (priced === null) return;
+    rec.fillSeq += 1;
+    const fills = spreadFills(order, priced.prices, fillTs, this.config);
+    for (const fill of fills) {
+      this.bookToAccount(fill, legs.find((l) => l.instrument.symbol === fill.symbol)?.instrument as OptionContract);
+      rec.commissionCharged = rec.commissionCharged.plus(fill.commission);
+    }
+    const net = netPrice(legs, priced.prices);
+    rec.filled = order.quantity;
+    rec.notional = net.times(order.quantity);
+    rec.status = 'filled';
+    this.book.delete(order.clientOrderId);
+    this.emit({ type: 'fillGroup', clientOrderId: order.clientOrderId, groupId: fills[0]?.groupId ?? '', spreads: order.quantity, netPrice: net, fills, ts: fillTs });
+  }
 
   private tryFill(rec: OrderRecord, bar: Bar, fillTs: number): void {
     const { order } = rec;
@@ -273,6 +369,7 @@ export class PaperBroker implements SimulatedVenue {
     const holding = this.holdings.get(order.symbol);
     const { position } = applyFill(holding?.position, fill, multiplier);
     this.holdings.set(order.symbol, { instrument: inst, position });
+    this.expiryWatch = undefined;
 
     rec.filled += quantity;
     rec.notional = rec.notional.plus(price.times(quantity));
@@ -304,6 +401,8 @@ export class PaperBroker implements SimulatedVenue {
 
   private check(order: Order): { reason: string | null; reservePerUnit: Decimal } {
     const reject = (code: PaperRejectCode, detail: string) => ({ reason: `${code}: ${detail}`, reservePerUnit: ZERO });
+    // Legs, side, a signed net limit and quantity are checked there.
+    if (order.legs !== undefined) return checkSpread(order, this.spreadVenue());
     const q = order.quantity;
     if (typeof q !== 'number' || !Number.isSafeInteger(q) || q <= 0) return reject('invalid_quantity', `quantity must be a positive integer, got ${String(q)}`);
     if (order.side !== 'buy' && order.side !== 'sell') return reject('invalid_side', `side must be 'buy' or 'sell', got ${JSON.stringify(order.side)}`);
@@ -320,11 +419,19 @@ export class PaperBroker implements SimulatedVenue {
     const inst = order.instrument;
     const multiplier = multiplierOf(inst);
     if (order.side === 'sell') {
-      if (!this.config.allowShort) {
-        const free = this.heldQuantity(order.symbol) - this.workingSellQuantity(order.symbol);
-        if (q > free) return reject('short_not_allowed', `quantity ${q} exceeds the ${Math.max(0, free)} ${order.symbol} held and not already being sold`);
+      const free = this.heldQuantity(order.symbol) - this.workingSellQuantity(order.symbol);
+      if (!this.config.allowShort && q > free) return reject('short_not_allowed', `quantity ${q} exceeds the ${Math.max(0, free)} ${order.symbol} held and not already being sold`);
+      if (inst.kind !== 'option' || q <= Math.max(0, free)) return { reason: null, reservePerUnit: ZERO };
+      // Opening a short option (allowShort): hold back what it adds to the requirement, less its proceeds when limited.
+      const held = this.heldInstruments();
+      const added = optionRequirement(withChanges(held, [{ instrument: inst, quantity: -q }])).minus(optionRequirement(held));
+      const proceeds = order.type === 'limit' ? (order.limitPrice as Decimal).times(multiplier).times(q) : ZERO;
+      const reserve = Decimal.max(added.minus(proceeds), ZERO);
+      const available = this.cash.minus(this.reservedForBuys()).minus(this.requirement());
+      if (reserve.gt(available)) {
+        return reject('insufficient_buying_power', `short ${q} ${order.symbol} needs about ${roundMoney(reserve).toFixed(2)} held back but ${roundMoney(available).toFixed(2)} is available`);
       }
-      return { reason: null, reservePerUnit: ZERO };
+      return { reason: null, reservePerUnit: reserve.div(q) };
     }
 
     let unitPrice: Decimal;
@@ -337,28 +444,56 @@ export class PaperBroker implements SimulatedVenue {
     }
     const reservePerUnit = unitPrice.times(multiplier);
     const cost = reservePerUnit.times(q).plus(this.commissionFor(inst, q));
-    const available = this.cash.minus(this.reservedForBuys());
+    const available = this.cash.minus(this.reservedForBuys()).minus(this.requirement());
     if (cost.gt(available)) {
       return reject('insufficient_buying_power', `quantity ${q} ${order.symbol} needs about ${roundMoney(cost).toFixed(2)} but ${roundMoney(available).toFixed(2)} is available`);
     }
     return { reason: null, reservePerUnit };
   }
 
-  /** Cash that working buys are expected to spend (their remaining quantity and commission). */
+  /** Cash that working orders are expected to spend or hold back (their remaining quantity and commission). */
   private reservedForBuys(): Decimal {
     let total = ZERO;
     for (const rec of this.book.values()) {
-      if (rec.order.side !== 'buy') continue;
-      const remainingCommission = this.commissionFor(rec.order.instrument, rec.order.quantity).minus(rec.commissionCharged);
+      if (rec.order.side !== 'buy' && !rec.spread && rec.reservePerUnit.isZero()) continue;
+      const fullCommission = rec.spread ? commissionOf(this.config, rec.order.legs ?? [], rec.order.quantity) : this.commissionFor(rec.order.instrument, rec.order.quantity);
+      const remainingCommission = rec.order.side === 'buy' || rec.spread ? fullCommission.minus(rec.commissionCharged) : ZERO;
       total = total.plus(rec.reservePerUnit.times(rec.order.quantity - rec.filled)).plus(Decimal.max(remainingCommission, ZERO));
     }
     return total;
   }
 
+  /** What the options held require (optionMargin.ts). */
+  private requirement(): Decimal {
+    return optionRequirement(this.heldInstruments());
+  }
+
+  private heldInstruments(): Array<{ instrument: Instrument; quantity: number }> {
+    return [...this.holdings.values()].map((h) => ({ instrument: h.instrument, quantity: h.position.quantity }));
+  }
+
+  private spreadVenue(): SpreadVenue {
+    const now = this.clock.now();
+    return {
+      config: this.config,
+      held: (symbol) => this.heldQuantity(symbol),
+      heldInstruments: () => this.heldInstruments(),
+      lastUnderlying: (u) => this.lastPrice.get(u),
+      model: (c, s) => this.optionPrice(c, s, now),
+      available: () => this.cash.minus(this.reservedForBuys()).minus(this.requirement()),
+      workingSells: (symbol) => this.workingSellQuantity(symbol),
+    };
+  }
+
   private workingSellQuantity(symbol: string): number {
     let total = 0;
     for (const rec of this.book.values()) {
-      if (rec.order.side === 'sell' && rec.order.symbol === symbol) total += rec.order.quantity - rec.filled;
+      const remaining = rec.order.quantity - rec.filled;
+      if (rec.spread) {
+        for (const leg of rec.order.legs ?? []) if (leg.side === 'sell' && leg.instrument.symbol === symbol) total += remaining * leg.ratio;
+      } else if (rec.order.side === 'sell' && rec.order.symbol === symbol) {
+        total += remaining;
+      }
     }
     return total;
   }
@@ -414,25 +549,4 @@ function stateOf(rec: OrderRecord): BrokerOrderState {
     filledQuantity: rec.filled,
     avgFillPrice: rec.filled === 0 ? null : rec.notional.div(rec.filled).toDecimalPlaces(8),
   };
-}
-
-function sameOrder(a: Order, b: Order): boolean {
-  const limitsEqual = a.limitPrice === null || b.limitPrice === null ? a.limitPrice === b.limitPrice : a.limitPrice.eq(b.limitPrice);
-  return a.symbol === b.symbol && a.side === b.side && a.quantity === b.quantity && a.type === b.type && limitsEqual;
-}
-
-/** Why the order's instrument is not one this venue can trade, or null. */
-function instrumentProblem(order: Order): string | null {
-  const inst = order.instrument as Instrument | undefined;
-  if (inst === undefined || inst === null) return 'instrument is missing';
-  if (inst.symbol !== order.symbol) return `instrument.symbol ${JSON.stringify(inst.symbol)} does not match symbol ${JSON.stringify(order.symbol)}`;
-  if (inst.kind === 'equity') {
-    return TICKER_PATTERN.test(inst.symbol) ? null : `instrument.symbol ${JSON.stringify(inst.symbol)} is not a ticker`;
-  }
-  if (inst.kind === 'option') {
-    if (!isOccSymbol(inst.symbol)) return `instrument.symbol ${JSON.stringify(inst.symbol)} is not an OCC option symbol`;
-    const parsed = parseOccSymbol(inst.symbol);
-    return parsed.underlying === inst.underlying ? null : `instrument.underlying ${JSON.stringify(inst.underlying)} does not match the OCC symbol`;
-  }
-  return `instrument.kind ${JSON.stringify((inst as { kind?: unknown }).kind)} is not equity or option`;
 }

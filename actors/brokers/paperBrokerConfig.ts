@@ -51,6 +51,12 @@ export const paperBrokerConfigSchema = z.strictObject({
     .default({ equity: 2, option: 2 }),
   /** When false, a sell larger than the (uncommitted) long position is rejected 'short_not_allowed'. Default false. */
   allowShort: z.boolean().default(false),
+  /**
+   * At the close of expiry day an option at least this far in the money (intrinsic per share, by the
+   * underlying's last price) is exercised if long and assigned if short; below it, it expires worthless.
+   * Default 0.01, the OCC's exercise-by-exception threshold.
+   */
+  exerciseThreshold: nonNegativeDecimal.default(new Decimal('0.01')),
 });
 
 export type PaperBrokerConfig = z.output<typeof paperBrokerConfigSchema>;

@@ -1,5 +1,5 @@
 import type { Decimal } from './money.js';
-import type { Fill, Order, OrderStatus, Position, TradeTransaction } from './orders.js';
+import type { Fill, OptionExpiryEvent, Order, OrderStatus, Position, TradeTransaction } from './orders.js';
 import type { SignalOutcome, SignalRecord } from './signal.js';
 import type { Bar } from './market.js';
 
@@ -16,6 +16,22 @@ export interface OrderQuery {
 export interface OrderCursor {
   readonly createdAt: number;
   readonly clientOrderId: string;
+}
+
+/** One leg's share of a multi-leg execution, as booked. */
+export interface LegExecution {
+  readonly fill: Fill;
+  readonly position: Position;
+  readonly trade: TradeTransaction;
+}
+
+/** What an option expiry changed in the book: the event, the movements per strategy and the positions after. */
+export interface ExpiryBooking {
+  readonly event: OptionExpiryEvent;
+  /** Each with source 'expiry', clientOrderId = event.eventId, and a unique fillId (the movement's id). */
+  readonly trades: readonly TradeTransaction[];
+  /** The account's position after the expiry, for every symbol a trade touched. */
+  readonly positions: readonly Position[];
 }
 
 export interface Company {
@@ -41,7 +57,21 @@ export interface TradingStore {
    * Idempotent on fillId: a fill already booked returns false and changes nothing.
    */
   recordFill(fill: Fill, order: Order, position: Position, trade: TradeTransaction): Promise<boolean>;
+  /**
+   * Book every leg of one multi-leg execution in one transaction: its fills
+   * (one groupId), the order's new state, each leg's position and trade row.
+   * Idempotent on the group: already booked returns false and changes nothing.
+   */
+  recordFillGroup(order: Order, executions: readonly LegExecution[]): Promise<boolean>;
   listFills(clientOrderId?: string): Promise<Fill[]>;
+  /**
+   * Book an option expiry in one transaction: the event, its trade rows
+   * (source 'expiry') and the positions it left. Idempotent on
+   * (account, eventId): already booked returns false and changes nothing.
+   */
+  recordExpiry(booking: ExpiryBooking): Promise<boolean>;
+  /** Booked expiry events, by time then event id. */
+  listExpiries(): Promise<OptionExpiryEvent[]>;
   listPositions(): Promise<Position[]>;
   listTrades(symbol?: string): Promise<TradeTransaction[]>;
   recordSignal(record: SignalRecord): Promise<void>;
@@ -110,6 +140,22 @@ export interface BrokerOrderState {
 export type BrokerEvent =
   | { readonly type: 'accepted'; readonly clientOrderId: string; readonly brokerOrderId: string; readonly ts: number }
   | { readonly type: 'fill'; readonly fill: Fill }
+  /**
+   * Every leg of one multi-leg execution, in the same instant: never one leg
+   * alone. `spreads` is what it adds to the order's filledQuantity, `netPrice`
+   * the signed net per share (debit > 0, credit < 0).
+   */
+  | {
+      readonly type: 'fillGroup';
+      readonly clientOrderId: string;
+      readonly groupId: string;
+      readonly spreads: number;
+      readonly netPrice: Decimal;
+      readonly fills: readonly Fill[];
+      readonly ts: number;
+    }
+  /** The broker settled expiring options of one underlying (exercise, assignment, worthless expiry). */
+  | { readonly type: 'expiry'; readonly event: OptionExpiryEvent }
   | { readonly type: 'cancelled'; readonly clientOrderId: string; readonly reason: string; readonly ts: number }
   | { readonly type: 'rejected'; readonly clientOrderId: string; readonly reason: string; readonly ts: number }
   | { readonly type: 'expired'; readonly clientOrderId: string; readonly ts: number };
@@ -131,7 +177,7 @@ export interface Broker {
   getOrder(clientOrderId: string): Promise<BrokerOrderState | null>;
   listOpenOrders(): Promise<BrokerOrderState[]>;
   getAccount(): Promise<BrokerAccount>;
-  /** Subscribe to order events (acks, fills, cancels). Returns the unsubscribe function. */
+  /** Subscribe to order events (acks, fills, cancels) and expiries. Returns the unsubscribe function. */
   onEvent(listener: (event: BrokerEvent) => void): () => void;
 }
 

@@ -2,7 +2,10 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { OrderEntity } from './order.js';
 import { accountColumn, moneyColumn } from './columns.js';
 
-/** One execution. Restrict, never cascade: booked history must outlive any order clean-up. */
+/**
+ * One execution. Restrict, never cascade: booked history must outlive any order clean-up.
+ * The legs of one multi-leg execution share a group_id.
+ */
 export const FillEntity = defineEntity({
   name: 'FillEntity',
   tableName: 'fills',
@@ -17,5 +20,6 @@ export const FillEntity = defineEntity({
     price: moneyColumn(),
     commission: moneyColumn(),
     ts: p.datetime().index(),
+    groupId: p.string().length(128).nullable().index(),
   },
 });

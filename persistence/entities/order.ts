@@ -2,7 +2,17 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { ORDER_STATUSES } from '../../engine/domain/orders.js';
 import { accountColumn, moneyColumn } from './columns.js';
 
-/** Write-ahead order row; client_order_id is the idempotency key shared with the broker. */
+/** A multi-leg order's leg as stored: the contract's terms are all in its OCC symbol. */
+export interface StoredLeg {
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly ratio: number;
+}
+
+/**
+ * Write-ahead order row; client_order_id is the idempotency key shared with the broker.
+ * `legs` is set only on a multi-leg order (written with the row, never changed).
+ */
 export const OrderEntity = defineEntity({
   name: 'OrderEntity',
   tableName: 'orders',
@@ -24,6 +34,7 @@ export const OrderEntity = defineEntity({
     reason: p.text(),
     rejectReason: p.text().nullable(),
     signalId: p.string().length(255).nullable(),
+    legs: p.json<StoredLeg[]>().nullable(),
     createdAt: p.datetime().index(),
     updatedAt: p.datetime(),
   },

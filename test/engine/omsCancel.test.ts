@@ -110,3 +110,19 @@ describe('OMS: cancel racing a submit', () => {
     expect(t.errors.some((m) => m.includes(order!.clientOrderId) && m.includes('not confirmed'))).toBe(true);
   });
 });
+
+describe('OMS: a broker event that closes the order before the submit answers', () => {
+  it('a rejection already booked from the event stream is not rejected again (no illegal-transition error)', async () => {
+    const t = setup();
+    const venue = t.broker as unknown as { emit(e: unknown): void };
+    t.broker.submit = (o: Order): Promise<BrokerOrderState> => {
+      // The venue reports the rejection on its event stream before the submit call returns.
+      venue.emit({ type: 'rejected', clientOrderId: o.clientOrderId, reason: 'venue refused', ts: T0 });
+      return Promise.resolve({ clientOrderId: o.clientOrderId, brokerOrderId: 'b-1', status: 'rejected', filledQuantity: 0, avgFillPrice: null });
+    };
+    const order = await t.oms.place(intent, 'sig-r');
+    expect(order?.status).toBe('rejected');
+    expect(order?.rejectReason).toBe('venue refused');
+    expect(t.errors).toEqual([]);
+  });
+});

@@ -196,6 +196,19 @@ describe('strategyLifecycle signals', () => {
     expect(s.ctx().forwardedSignals).toBe(0);
   });
 
+  it("halted by the strategy's own breaker, an exit still goes on; under a global-breaker or operator halt it is dropped", () => {
+    const exit = { ...signal('s1', 'x'), kind: 'exit' as const };
+    const own = strategy(START, { type: 'HALT', reason: 'breaker:daily_loss_limit', source: 'strategy_breaker' });
+    own.actor.send({ type: 'SIGNAL', signal: exit });
+    own.actor.send({ type: 'SIGNAL', signal: signal('s1', 'entry') });
+    expect(own.take().map((e) => e.type)).toEqual(['signal', 'signalDropped']);
+    for (const halt of [globalHalt, { type: 'HALT', reason: 'maintenance', source: 'operator' } as const]) {
+      const s = strategy(START, halt);
+      s.actor.send({ type: 'SIGNAL', signal: exit });
+      expect(s.take()).toMatchObject([{ type: 'signalDropped', reason: 'halted' }]);
+    }
+  });
+
   it("drops another strategy's signal as wrong_strategy", () => {
     const s = strategy(START);
     s.actor.send({ type: 'SIGNAL', signal: signal('other') });

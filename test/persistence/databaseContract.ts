@@ -14,7 +14,7 @@ export interface DatabaseHarness {
   empty(): Promise<void>;
 }
 
-const TABLES = ['audit_events', 'companies', 'engine_state', 'fills', 'orders', 'positions', 'signal_validation_history', 'trade_transactions'];
+const TABLES = ['audit_events', 'companies', 'engine_state', 'fills', 'option_expiries', 'orders', 'positions', 'signal_validation_history', 'trade_transactions'];
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
   .filter((f) => /^Migration.*\.ts$/.test(f) && !f.endsWith('.d.ts'))
   .map((f) => f.replace(/\.ts$/, ''))

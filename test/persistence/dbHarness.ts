@@ -2,7 +2,7 @@ import type { Database } from '../../persistence/database.js';
 import type { StoreHarness } from './storeContract.js';
 
 const TRUNCATE =
-  'truncate table trade_transactions, fills, orders, positions, companies, signal_validation_history, engine_state, audit_events restart identity';
+  'truncate table trade_transactions, option_expiries, fills, orders, positions, companies, signal_validation_history, engine_state, audit_events restart identity';
 
 /** One open database per test file (PGlite takes seconds to start); each test empties it. */
 export function databaseHarness(open: () => Promise<Database>): {

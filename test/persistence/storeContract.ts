@@ -8,6 +8,7 @@ import { normalizeExecution } from '../../persistence/storedValues.js';
 import { T0, at8, execution, makeOptionOrder, makeOrder, makeSignal } from './fixtures.js';
 import { registerDatabaseContract } from './databaseContract.js';
 import { registerAccountContract } from './accountContract.js';
+import { registerOptionsContract } from './optionsContract.js';
 import type { DatabaseHarness } from './databaseContract.js';
 
 export interface StoreHarness {
@@ -437,6 +438,7 @@ export function registerStoreContract(label: string, harness: () => StoreHarness
     });
 
     registerAccountContract(harness, opts);
+    registerOptionsContract(harness, opts);
 
     if (opts.database) {
       registerDatabaseContract(() => {
