@@ -1,7 +1,8 @@
-import { Decimal } from '../domain/money.js';
+import { CONTRACT_MULTIPLIER, Decimal } from '../domain/money.js';
 import { InputError } from '../domain/errors.js';
 import { multiplierOf, underlyingOf, type Instrument } from '../domain/instrument.js';
-import type { OrderIntent, Side } from '../domain/orders.js';
+import type { OrderIntent, OrderLeg, Side } from '../domain/orders.js';
+import { describeLegs, maxLossPerShare } from '../domain/optionLegs.js';
 import { COMPLIANCE_RULES } from './compliance/index.js';
 import type { ComplianceBlockCode, ComplianceContext, ComplianceFinding } from './compliance/types.js';
 import { orderLimitCaps } from './compliance/orderLimits.js';
@@ -9,7 +10,7 @@ import type { DayTradeHistory } from './dayTrades.js';
 import type { LossSaleHistory } from './lossSales.js';
 import type { OrderActivityHistory } from './orderActivity.js';
 import { allocationOf, DEFAULT_PRE_TRADE_LIMITS, type PreTradeLimits } from './preTradeLimits.js';
-import { largestWithinVar, pct, sizingCaps, unitEconomics, type CapCode, type ExposureSnapshot, type QuantityCap } from './preTradeCaps.js';
+import { largestWithinVar, pct, sizingCaps, spreadUnitEconomics, unitEconomics, type CapCode, type ExposureSnapshot, type QuantityCap } from './preTradeCaps.js';
 import { kellyFraction, sizeByStrength, type Grade, type KellyInputs } from './sizing.js';
 
 /**
@@ -37,7 +38,7 @@ export type PreTradeReason =
 /** Every reason code, for documentation and for consumers that list them. */
 export const PRE_TRADE_REASONS: readonly PreTradeReason[] = Object.freeze([
   'INVALID_QUANTITY', 'INVALID_LIMIT_PRICE', 'NO_PRICE',
-  'MARKET_CLOSED', 'RESTRICTED_SYMBOL', 'SHORT_STOCK_NOT_ALLOWED', 'UNCOVERED_SHORT_CALL', 'PDT_LIMIT', 'ORDER_RATE_LIMIT', 'SYMBOL_ORDER_RATE_LIMIT',
+  'MARKET_CLOSED', 'RESTRICTED_SYMBOL', 'SHORT_STOCK_NOT_ALLOWED', 'UNCOVERED_SHORT_CALL', 'UNDEFINED_RISK_SPREAD', 'PDT_LIMIT', 'ORDER_RATE_LIMIT', 'SYMBOL_ORDER_RATE_LIMIT',
   'MAX_OPEN_POSITIONS', 'SIGNAL_TOO_WEAK',
   'BUYING_POWER', 'MAX_POSITION', 'STRATEGY_ALLOCATION', 'GROSS_EXPOSURE', 'KELLY_LIMIT',
   'NAME_CONCENTRATION', 'ORDER_NOTIONAL', 'DAILY_NOTIONAL', 'MAX_SHARES', 'VAR_LIMIT', 'VAR_UNAVAILABLE',
@@ -65,6 +66,10 @@ export interface PreTradeContext {
   readonly mark: Decimal | null;
   /** Signed quantity this strategy holds in the intent's instrument. */
   readonly heldQuantity: number;
+  /** For a multi-leg intent: the strategy's signed contracts of each leg's contract, in leg order. */
+  readonly legHeld?: readonly number[];
+  /** For a multi-leg intent: the net mark per share of one spread (Σ bought − Σ sold), when every leg has one. */
+  readonly spreadMark?: Decimal | null;
   /** Signed quantity the account holds in the intent's instrument, all strategies. */
   readonly accountQuantity: number;
   /** Shares of the underlying this strategy holds (signed); they cover its short calls. */
@@ -185,6 +190,8 @@ export function assessPreTrade(intent: OrderIntent, ctx: PreTradeContext, limits
   const reject = (reason: PreTradeReason, detail: string): PreTradeRejection => ({ approved: false, reason, detail, warnings, skipped });
 
   if (!Number.isSafeInteger(intent.quantity) || intent.quantity <= 0) return reject('INVALID_QUANTITY', `quantity must be a whole number > 0, got ${String(intent.quantity)}`);
+  // A spread's limit is a signed net (a credit is negative): checked by validateLegs where the intent was built.
+  if (intent.legs !== undefined) return assessSpread(intent, intent.legs, ctx, limits, warnings, skipped);
   if (intent.type === 'limit' && (!(intent.limitPrice instanceof Decimal) || !intent.limitPrice.isFinite() || intent.limitPrice.lte(0))) {
     return reject('INVALID_LIMIT_PRICE', `a limit order needs a limit price > 0, got ${String(intent.limitPrice)}`);
   }
@@ -280,6 +287,87 @@ export function assessPreTrade(intent: OrderIntent, ctx: PreTradeContext, limits
     bindingCap: binding === null ? null : { code: binding.code, detail: binding.detail },
     warnings,
     skipped,
+  };
+}
+
+/**
+ * A multi-leg intent (a spread). It closes when every leg takes the strategy's
+ * position in that contract toward zero; it is then cut to the spreads held
+ * and never refused by the caps. Opening, it must have bounded loss, and its
+ * unit for every cap is one spread at its maximum loss (see
+ * spreadUnitEconomics). It is not sized by strength twice: the grade applies
+ * as for any entry.
+ */
+function assessSpread(
+  intent: OrderIntent,
+  legs: readonly OrderLeg[],
+  ctx: PreTradeContext,
+  limits: PreTradeLimits,
+  warnings: ComplianceFinding[],
+  skipped: SkippedCheck[],
+): PreTradeDecision {
+  const reject = (reason: PreTradeReason, detail: string): PreTradeRejection => ({ approved: false, reason, detail, warnings, skipped });
+  const held = ctx.legHeld ?? legs.map(() => 0);
+  const closable = legs.map((leg, i) => {
+    const h = held[i] ?? 0;
+    return leg.side === 'sell' ? Math.max(0, h) : Math.max(0, -h);
+  });
+  const closing = closable.every((c) => c > 0);
+  const cctx: ComplianceContext = {
+    intent, opening: !closing, now: ctx.now, equity: ctx.equity, underlyingShares: ctx.underlyingShares, shortCallContracts: ctx.shortCallContracts,
+    limits, dayTrades: ctx.dayTrades, lossSales: ctx.lossSales, orderActivity: ctx.orderActivity,
+  };
+  let blocked: ComplianceFinding | null = null;
+  for (const { rule } of COMPLIANCE_RULES) {
+    const finding = rule(cctx);
+    if (finding === null) continue;
+    if (finding.severity === 'warn') warnings.push(finding);
+    else blocked ??= finding;
+  }
+  if (blocked !== null) return reject(blocked.code, blocked.detail);
+  const net = intent.limitPrice ?? ctx.spreadMark ?? null;
+  if (closing) {
+    const quantity = Math.min(intent.quantity, ...closable);
+    return {
+      approved: true, intent: { ...intent, quantity }, resized: quantity !== intent.quantity, opening: false,
+      notional: net === null ? null : net.abs().times(CONTRACT_MULTIPLIER).times(quantity), sizing: null, bindingCap: null, warnings, skipped,
+    };
+  }
+  if (net === null) return reject('NO_PRICE', `no net price for ${describeLegs(legs)}: a spread needs a limit or a mark on every leg`);
+  const maxLoss = maxLossPerShare(legs, net);
+  if (maxLoss === null) return reject('UNDEFINED_RISK_SPREAD', `${describeLegs(legs)} can lose without bound`);
+  if (ctx.openPositions + legs.length > limits.maxOpenPositions) {
+    return reject('MAX_OPEN_POSITIONS', `${ctx.openPositions} positions are open (limit ${limits.maxOpenPositions}); ${describeLegs(legs)} would add ${legs.length}`);
+  }
+  const strength = sizeByStrength(intent.quantity, ctx.score, ctx.confidence);
+  const sizing: StrengthSizingReport = { requested: intent.quantity, grade: strength.grade, factor: strength.factor, graded: strength.quantity };
+  if (strength.quantity < 1) return reject('SIGNAL_TOO_WEAK', `score ${ctx.score} is grade ${strength.grade} (size factor ${strength.factor}): ${intent.quantity} requested, 0 graded`);
+  const unit = spreadUnitEconomics(maxLoss, net);
+  const underlying = underlyingOf(intent.instrument).toUpperCase();
+  const caps: QuantityCap[] = [
+    ...sizingCaps({
+      strategyId: intent.strategyId, unit, equity: ctx.equity, cash: ctx.cash, reservedBuyingPower: ctx.reservedBuyingPower, exposure: ctx.exposure,
+      allocationPct: allocationOf(limits, intent.strategyId), maxPositionPct: limits.maxPositionPct, maxGrossExposurePct: limits.maxGrossExposurePct,
+      underlyingShares: ctx.underlyingShares, shortCallContracts: ctx.shortCallContracts, kellyFraction: null,
+    }),
+    ...orderLimitCaps({
+      underlying, side: intent.side, unit, accountQuantity: 0, equity: ctx.equity, nameExposure: ctx.exposure.name, now: ctx.now, activity: ctx.orderActivity, limits,
+    }),
+  ];
+  let quantity = strength.quantity;
+  let binding: QuantityCap | null = null;
+  for (const cap of caps) {
+    if (cap.maxQuantity < quantity) {
+      quantity = cap.maxQuantity;
+      binding = cap;
+    }
+  }
+  if (quantity < 1 && binding !== null) return reject(binding.code, binding.detail);
+  // The VaR estimator models single instruments; a spread's worst case is bounded by its max loss, which the caps above already size.
+  skipped.push({ check: 'VAR_LIMIT', why: 'a defined-risk spread is capped by its maximum loss; the delta-normal estimator does not model spreads' });
+  return {
+    approved: true, intent: { ...intent, quantity }, resized: quantity !== intent.quantity, opening: true, notional: unit.notional.times(quantity),
+    sizing, bindingCap: binding === null ? null : { code: binding.code, detail: binding.detail }, warnings, skipped,
   };
 }
 

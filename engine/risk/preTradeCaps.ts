@@ -1,5 +1,4 @@
-import { Decimal } from '../domain/money.js';
-import { ZERO } from '../domain/money.js';
+import { CONTRACT_MULTIPLIER, Decimal, ZERO } from '../domain/money.js';
 import { InputError } from '../domain/errors.js';
 import { multiplierOf, type Instrument } from '../domain/instrument.js';
 import type { Side } from '../domain/orders.js';
@@ -35,7 +34,7 @@ export interface QuantityCap {
   readonly detail: string;
 }
 
-export type OpeningKind = 'long' | 'cash_secured_put' | 'covered_call' | 'short_stock';
+export type OpeningKind = 'long' | 'cash_secured_put' | 'covered_call' | 'short_stock' | 'spread';
 
 /** What one unit (a share, a contract) of an opening order costs and weighs. */
 export interface UnitEconomics {
@@ -63,6 +62,18 @@ export function unitEconomics(instrument: Instrument, side: Side, price: Decimal
     return { kind: 'cash_secured_put', price, multiplier, notional: strikeValue, exposure: strikeValue, cost: strikeValue, shares: multiplier };
   }
   return { kind: 'covered_call', price, multiplier, notional: strikeValue, exposure: ZERO, cost: ZERO, shares: multiplier };
+}
+
+/**
+ * One spread of a defined-risk multi-leg order: what it can lose is what it
+ * weighs. Its notional, exposure and buying power are all its maximum loss
+ * × 100 (a debit spread's debit; a credit spread's width − credit), the
+ * quantity unit being one spread; shares count 100 per spread.
+ */
+export function spreadUnitEconomics(maxLossPerShare: Decimal, netPerShare: Decimal): UnitEconomics {
+  const multiplier = CONTRACT_MULTIPLIER;
+  const risk = maxLossPerShare.times(multiplier);
+  return { kind: 'spread', price: netPerShare.abs(), multiplier, notional: risk, exposure: risk, cost: risk, shares: multiplier };
 }
 
 /**

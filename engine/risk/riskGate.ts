@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import { ZERO, moneyFromNumber, type Decimal } from '../domain/money.js';
 import { instrumentFromSymbol, multiplierOf, underlyingOf, type Instrument } from '../domain/instrument.js';
-import type { Fill, OrderIntent } from '../domain/orders.js';
+import type { Fill, OrderIntent, OrderLeg } from '../domain/orders.js';
 import type { MarkSource, Portfolio } from '../portfolio.js';
 import { assessPreTrade, type PreTradeApproval, type PreTradeContext, type PreTradeDecision, type ProposedTrade } from './preTrade.js';
 import { exposureOf, type ExposureSnapshot } from './preTradeCaps.js';
@@ -78,6 +78,17 @@ export class RiskGate {
     return m === undefined || !Number.isFinite(m) || m <= 0 ? null : moneyFromNumber(m, 'mark', 4);
   }
 
+  /** Net mark per share of one spread (bought legs minus sold), or null when a leg has no mark. */
+  private spreadMark(legs: readonly OrderLeg[], now: number): Decimal | null {
+    let net = ZERO;
+    for (const leg of legs) {
+      const m = this.mark(leg.instrument, now);
+      if (m === null) return null;
+      net = leg.side === 'buy' ? net.plus(m.times(leg.ratio)) : net.minus(m.times(leg.ratio));
+    }
+    return net;
+  }
+
   private exposure(symbol: string, quantity: number, now: number): Decimal {
     const instrument = this.instrumentOf(symbol);
     const price = this.mark(instrument, now) ?? this.deps.portfolio.position(symbol)?.avgCost ?? ZERO;
@@ -121,7 +132,10 @@ export class RiskGate {
       else if (instrument.right === 'C' && q < 0) shortCallContracts += -q;
     }
     const exposure: ExposureSnapshot = { position, strategy, name, gross };
+    const legs = intent.legs;
+    const spread = legs === undefined ? {} : { legHeld: legs.map((l) => own.get(l.instrument.symbol) ?? 0), spreadMark: this.spreadMark(legs, now) };
     return {
+      ...spread,
       now,
       equity: portfolio.equity(this.deps.marks, now),
       cash: portfolio.cash,

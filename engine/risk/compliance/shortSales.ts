@@ -1,4 +1,5 @@
-import { CONTRACT_MULTIPLIER } from '../../domain/money.js';
+import { CONTRACT_MULTIPLIER, ZERO } from '../../domain/money.js';
+import { describeLegs, maxLossPerShare } from '../../domain/optionLegs.js';
 import { block, type ComplianceRule } from './types.js';
 
 /**
@@ -17,7 +18,14 @@ export function coveredCallRoom(underlyingShares: number, shortCallContracts: nu
 
 export const shortSalesRule: ComplianceRule = (ctx) => {
   const { intent } = ctx;
-  if (!ctx.opening || intent.side !== 'sell') return null;
+  if (!ctx.opening) return null;
+  if (intent.legs !== undefined) {
+    // A spread's short legs are covered by its long ones when its loss is bounded.
+    const net = intent.limitPrice ?? ZERO;
+    if (maxLossPerShare(intent.legs, net) !== null) return null;
+    return block('UNDEFINED_RISK_SPREAD', `${describeLegs(intent.legs)} can lose without bound (a short call not covered by a long one): not allowed`);
+  }
+  if (intent.side !== 'sell') return null;
   const instrument = intent.instrument;
   if (instrument.kind === 'equity') {
     return block('SHORT_STOCK_NOT_ALLOWED', `selling ${intent.quantity} ${instrument.symbol} would open a short stock position, which is not allowed`);
