@@ -15,7 +15,7 @@ import { fillInstrument } from './domain/optionLegs.js';
 import type { Broker, LegExecution, SimulatedVenue } from './domain/ports.js';
 import type { Signal, SignalRecord } from './domain/signal.js';
 import { nyParts } from './domain/session.js';
-import type { StrategyRules, StrategyView } from './strategies/types.js';
+import type { HeldQuantity, StrategyRules, StrategyView } from './strategies/types.js';
 import type { OptionMarkModel } from './market/optionMarks.js';
 import { MessageBus } from './bus.js';
 import { OrderManager } from './oms.js';
@@ -162,6 +162,15 @@ export class TradingNode {
       equity: () => this.equity(),
       holding: (u) => this.opts.portfolio.holding(rules.id, u),
       hasWorkingOrder: (u) => (working.get(u)?.size ?? 0) > 0,
+      positions: (u) => {
+        const out: HeldQuantity[] = [];
+        for (const [symbol, quantity] of this.opts.portfolio.strategyQuantities(rules.id)) {
+          if (quantity === 0) continue;
+          const instrument = instrumentFromSymbol(symbol);
+          if (underlyingOf(instrument) === u) out.push({ instrument, quantity });
+        }
+        return out;
+      },
     };
     const slot: StrategySlot = { rules, lifecycle, view, working };
     lifecycle.on('signal', (e) => this.onStrategySignal(slot, e.signal));
@@ -578,21 +587,21 @@ export class TradingNode {
    */
   private async flatten(tag: string, reason: string): Promise<void> {
     const placed: string[] = [];
-    for (const [strategyId, slot] of this.slots) {
-      for (const symbol of slot.rules.universe) {
-        const held = this.opts.portfolio.holding(strategyId, symbol);
-        if (!held || held.quantity === 0) continue;
+    for (const strategyId of this.slots.keys()) {
+      // Every symbol the strategy holds, each leg of a spread on its own: all of them close.
+      for (const [symbol, quantity] of this.opts.portfolio.strategyQuantities(strategyId)) {
+        if (quantity === 0) continue;
         const intent = {
           strategyId,
-          instrument: held.instrument,
-          side: held.quantity > 0 ? ('sell' as const) : ('buy' as const),
-          quantity: Math.abs(held.quantity),
+          instrument: instrumentFromSymbol(symbol),
+          side: quantity > 0 ? ('sell' as const) : ('buy' as const),
+          quantity: Math.abs(quantity),
           type: 'market' as const,
           limitPrice: null,
           reason: `flatten after breaker trip: ${reason}`,
           signalId: null,
         };
-        const order = await this.oms.place(intent, `${tag}:${strategyId}:${held.instrument.symbol}`);
+        const order = await this.oms.place(intent, `${tag}:${strategyId}:${symbol}`);
         if (order) placed.push(order.clientOrderId);
       }
     }
