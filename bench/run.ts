@@ -18,6 +18,8 @@
  * - ws-fanout: 500 WebSocket clients subscribed during a full-speed replay:
  *   delivered frames/s, p99 latency, engine bars/s with and without them
  *   (bench/wsBench.ts).
+ * - all-strategies: every available strategy in one daemon on PGlite:
+ *   bars/s and orders/s of the replay.
  * - daemon-rss: `wsb start` as a real process replaying the bundled data;
  *   peak resident memory (VmHWM) once the replay is complete.
  *
@@ -291,12 +293,53 @@ async function daemonRss(): Promise<void> {
   });
 }
 
+/**
+ * Every available strategy together in one daemon (`wsb start` as a real
+ * process) over the bundled data, every order, fill, trade and signal written
+ * to embedded PGlite: bars/s and orders/s of the replay, from the daemon's own
+ * log times (start of the replay to its end), so start-up is outside them.
+ */
+async function allStrategies(): Promise<void> {
+  const { availableStrategies } = await import('../engine/strategies/registry.js');
+  const strategies = availableStrategies();
+  const dir = await mkdtemp(path.join(tmpdir(), 'wsb-bench-all-'));
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, WSB_DATA_DIR: dir, WSB_PORT: '0', WSB_LOG_LEVEL: 'info', WSB_STRATEGIES: strategies.join(',') };
+  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'wsb.js'), 'start'], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const done = await new Promise<boolean>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('replay complete')) resolve(true);
+    });
+    child.on('close', () => resolve(false));
+  });
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('close', r));
+  await rm(dir, { recursive: true, force: true });
+  const lines = log.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg?: string; time?: string; delivered?: number; orders?: number; fills?: number });
+  const start = lines.find((l) => l.msg === 'reconciled with the broker and the store');
+  const end = lines.find((l) => l.msg === 'replay complete; daemon idle');
+  const seconds = start?.time && end?.time ? (Date.parse(end.time) - Date.parse(start.time)) / 1000 : Number.NaN;
+  await save('all-strategies', {
+    description: 'every available strategy in one daemon over the bundled data, persisted to embedded PGlite; replay only (start-up excluded)',
+    strategies,
+    replayComplete: done,
+    seconds: round(seconds),
+    bars: end?.delivered,
+    orders: end?.orders,
+    fills: end?.fills,
+    barsPerSecond: end?.delivered ? Math.round(end.delivered / seconds) : null,
+    ordersPerSecond: end?.orders ? round(end.orders / seconds, 1) : null,
+  });
+}
+
 const scenarios: Record<string, () => Promise<void>> = {
   'hot-path-rules': hotPathRules,
   'hot-path-node': hotPathNode,
   'pipeline-memory': () => pipeline('memory'),
   'pipeline-pglite': () => pipeline('pglite'),
   'daemon-rss': daemonRss,
+  'all-strategies': allStrategies,
   'options-pricing': () => runOptionsBench(save),
   'var-montecarlo': () => runVarBench(save),
   'ws-fanout': () => runWsBench(save),
