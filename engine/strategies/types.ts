@@ -24,6 +24,20 @@ export interface StrategyView {
   holding(underlying: string): HeldPosition | undefined;
   /** True while this strategy has an order working on `underlying` (entry or exit). */
   hasWorkingOrder(underlying: string): boolean;
+  /**
+   * Every position this strategy holds on `underlying` (each leg of a spread,
+   * shares from an exercise or assignment), signed and exact, from the
+   * strategy's own book; empty when flat. `holding` shows one instrument per
+   * underlying, so strategies with several legs read this instead. Optional
+   * so that views built elsewhere (tests) need not provide it.
+   */
+  positions?(underlying: string): readonly HeldQuantity[];
+}
+
+/** One instrument a strategy holds and how many (signed: contracts or shares). */
+export interface HeldQuantity {
+  readonly instrument: Instrument;
+  readonly quantity: number;
 }
 
 /**
