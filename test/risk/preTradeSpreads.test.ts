@@ -45,3 +45,14 @@ describe('pre-trade: spreads', () => {
     expect(assessPreTrade(market, preTradeContext({ spreadMark: null }), limits)).toMatchObject({ approved: false, reason: 'NO_PRICE' });
   });
 });
+
+describe('pre-trade: calendars', () => {
+  it('a calendar bought at market is judged on its net mark: a debit bounds its loss', () => {
+    const front = optionContract({ underlying: 'SPY', expiry: '2025-01-17', right: 'C', strike: 500 });
+    const back = optionContract({ underlying: 'SPY', expiry: '2025-02-21', right: 'C', strike: 500 });
+    const calendar = spreadIntent({ strategyId: 'debit-spreads', legs: [{ instrument: front, side: 'sell', ratio: 1 }, { instrument: back, side: 'buy', ratio: 1 }], quantity: 2, netLimit: null, side: 'buy', reason: 't' });
+    expect(assessPreTrade(calendar, preTradeContext({ spreadMark: new Decimal(1.5) }), limits)).toMatchObject({ approved: true, intent: { quantity: 2 } });
+    // Sold for a credit, a calendar's loss has no bound here.
+    expect(assessPreTrade(calendar, preTradeContext({ spreadMark: new Decimal(-0.5) }), limits)).toMatchObject({ approved: false, reason: 'UNDEFINED_RISK_SPREAD' });
+  });
+});

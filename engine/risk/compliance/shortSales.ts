@@ -1,4 +1,4 @@
-import { CONTRACT_MULTIPLIER, ZERO } from '../../domain/money.js';
+import { CONTRACT_MULTIPLIER } from '../../domain/money.js';
 import { describeLegs, maxLossPerShare } from '../../domain/optionLegs.js';
 import { block, type ComplianceRule } from './types.js';
 
@@ -20,9 +20,10 @@ export const shortSalesRule: ComplianceRule = (ctx) => {
   const { intent } = ctx;
   if (!ctx.opening) return null;
   if (intent.legs !== undefined) {
-    // A spread's short legs are covered by its long ones when its loss is bounded.
-    const net = intent.limitPrice ?? ZERO;
-    if (maxLossPerShare(intent.legs, net) !== null) return null;
+    // A spread's short legs are covered by its long ones when its loss is bounded. A market spread
+    // has no net here (a calendar's bound depends on it): the pre-trade stage judges it on the legs' mark.
+    if (intent.limitPrice === null) return null;
+    if (maxLossPerShare(intent.legs, intent.limitPrice) !== null) return null;
     return block('UNDEFINED_RISK_SPREAD', `${describeLegs(intent.legs)} can lose without bound (a short call not covered by a long one): not allowed`);
   }
   if (intent.side !== 'sell') return null;
