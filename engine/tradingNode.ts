@@ -108,6 +108,8 @@ export class TradingNode {
   private trackEquity = true;
   private warmingUp = false;
   private barTap: { wantsBars(symbol: string): boolean; onBar(bar: Bar): void } | undefined;
+  /** Client order ids of working exit orders (a strategy's own breaker trip leaves them working). */
+  private readonly exitOrders = new Set<string>();
 
   constructor(private readonly opts: TradingNodeOptions) {
     this.bus = opts.bus ?? new MessageBus();
@@ -421,6 +423,7 @@ export class TradingNode {
       w.validation,
     );
     if (signal.kind === 'entry') this.signals.linkOrder(clientOrderId, this.historyId(signal), w.score);
+    else this.exitOrders.add(clientOrderId);
     const placedAt = performance.now();
     this.track(
       this.oms.place(risk.intent, signal.id).then((order) => {
@@ -521,6 +524,7 @@ export class TradingNode {
   }
 
   private onOrderTerminal(order: Order): void {
+    this.exitOrders.delete(order.clientOrderId);
     if (order.status === 'rejected') this.recordError('oms.rejected', `order ${order.clientOrderId} rejected: ${order.rejectReason ?? 'no reason'}`, order.strategyId);
     const underlying = underlyingOf(order.instrument);
     const slot = this.slots.get(order.strategyId);
@@ -570,7 +574,10 @@ export class TradingNode {
       ts: this.opts.clock.now(),
       detail: { reason, detail },
     });
-    const cancelling = global ? this.oms.cancelAll(`breaker:${reason}`) : this.oms.cancelWhere((o) => o.strategyId === scope, `breaker:${scope}:${reason}`);
+    // A strategy's own trip cancels its entries only: its exits may still go out (see strategyLifecycle).
+    const cancelling = global
+      ? this.oms.cancelAll(`breaker:${reason}`)
+      : this.oms.cancelWhere((o) => o.strategyId === scope && !this.exitOrders.has(o.clientOrderId), `breaker:${scope}:${reason}`);
     const trippedAt = this.opts.clock.now();
     this.track(
       cancelling.then(async (r) => {

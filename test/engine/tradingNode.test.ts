@@ -344,6 +344,18 @@ describe('TradingNode: per-strategy breakers and the audit log', () => {
     expect((await t.store.listEvents({ scope: 's1' })).at(-1)).toMatchObject({ action: 'closed', detail: { by: 'ops' } });
   });
 
+  it("a strategy's own trip cancels its entries but leaves a working exit to fill", async () => {
+    const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 50 }, 3: { side: 'sell', qty: 50 } })], '100000', {
+      strategyBreakerLimits: parseBreakerLimits({ maxDailyLossPct: 0.001, maxDrawdownPct: 1 }),
+    });
+    // Held from day 2's open; the exit is raised at day 3's close after a fall, and the trip comes at day 4's first check.
+    await t.run([bar('TSLA', 0, 100), bar('TSLA', 1, 100), bar('TSLA', 2, 100), bar('TSLA', 3, 95), bar('TSLA', 4, 94)]);
+    expect(t.node.riskState().strategies.s1).toMatchObject({ state: 'open' });
+    const exit = (await t.store.listOrders()).find((o) => o.side === 'sell');
+    expect(exit?.status).toBe('filled');
+    expect(t.portfolio.position('TSLA')?.quantity).toBe(0);
+  });
+
   it('rejected orders count against their strategy: consecutive rejections trip its breaker', async () => {
     const t = setup([scripted('s1', 'TSLA', { 1: { side: 'buy', qty: 1 }, 2: { side: 'buy', qty: 1 } })], '100000', {
       strategyBreakerLimits: parseBreakerLimits({ maxConsecutiveErrors: 2, maxDrawdownPct: 1 }),
