@@ -5,6 +5,7 @@ import type { Fill, OrderIntent, OrderLeg } from '../domain/orders.js';
 import type { MarkSource, Portfolio } from '../portfolio.js';
 import { assessPreTrade, type PreTradeApproval, type PreTradeContext, type PreTradeDecision, type ProposedTrade } from './preTrade.js';
 import { exposureOf, type ExposureSnapshot } from './preTradeCaps.js';
+import { spreadAdjustments } from './spreadCover.js';
 import { DEFAULT_PRE_TRADE_LIMITS, type PreTradeLimits } from './preTradeLimits.js';
 import { DayTradeTracker } from './dayTrades.js';
 import { LossSaleTracker } from './lossSales.js';
@@ -130,6 +131,19 @@ export class RiskGate {
       position = position.plus(e);
       if (instrument.kind === 'equity') underlyingShares += q;
       else if (instrument.right === 'C' && q < 0) shortCallContracts += -q;
+    }
+    // Spreads held: a short put protected by a long put reserves and weighs only its width; a short
+    // call protected by a long call weighs its width (spreadCover.ts).
+    const account = spreadAdjustments(portfolio.allPositions().map((p) => ({ instrument: this.instrumentOf(p.symbol), quantity: p.quantity })));
+    for (const [u, adj] of account) {
+      reserved = reserved.minus(adj.relief);
+      gross = gross.minus(adj.relief).plus(adj.added);
+      if (u === underlying) name = name.minus(adj.relief).plus(adj.added);
+    }
+    const mine = spreadAdjustments([...own].map(([s, q]) => ({ instrument: this.instrumentOf(s), quantity: q })));
+    for (const [u, adj] of mine) {
+      strategy = strategy.minus(adj.relief).plus(adj.added);
+      if (u === underlying) position = position.minus(adj.relief).plus(adj.added);
     }
     const exposure: ExposureSnapshot = { position, strategy, name, gross };
     const legs = intent.legs;
