@@ -8,6 +8,9 @@ import { createLottoScanner } from './lottoScanner.js';
 import { createLeapsTracker } from './leapsTracker.js';
 import { createSwingTrading } from './swingTrading.js';
 import { createIndexBaseline } from './indexBaseline.js';
+import { createEarningsProtection } from './earningsProtection.js';
+import { createDebitSpreads } from './debitSpreads.js';
+import { createSpxCreditSpreads } from './spxCreditSpreads.js';
 import { STRATEGY_IDS, type StrategyId } from '../market/universes.js';
 
 export interface StrategyDeps {
@@ -25,6 +28,9 @@ const FACTORIES: Readonly<Partial<Record<StrategyId, Factory>>> = {
   'leaps-tracker': ({ marks }) => createLeapsTracker({ marks }),
   'swing-trading': ({ marks }) => createSwingTrading({ marks }),
   'index-baseline': () => createIndexBaseline(),
+  'earnings-protection': ({ marks, earnings }) => createEarningsProtection({ marks, earnings: earnings ?? null }),
+  'debit-spreads': ({ marks }) => createDebitSpreads({ marks }),
+  'spx-credit-spreads': ({ marks }) => createSpxCreditSpreads({ marks }),
 };
 
 /** Strategies of the original (their ids and universes live in market/universes.ts) this build does not run yet (issue 6). */
