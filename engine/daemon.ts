@@ -157,8 +157,8 @@ export async function runDaemon(config: EngineConfig, logger: Logger): Promise<n
         const store = db.store;
         // The calendar of WSB_DATA_DIR when it has one, else the bundled one (a corrupt one stops start-up, naming the line).
         const earnings = await loadEarningsCalendarFrom([config.dataDir, bundledDataRoot()]);
-        const strategies = config.strategies.map((id) => createStrategy(id, { marks, earnings }, 'WSB_STRATEGIES'));
         const trades = await store.listTrades();
+        const strategies = config.strategies.map((id) => createStrategy(id, { marks, earnings, trades }, 'WSB_STRATEGIES'));
         const portfolio = Portfolio.fromTrades(money(config.initialCash, 'WSB_INITIAL_CASH'), trades);
         const venue = createPaperVenue({ clock, marks, initialCash: portfolio.cash, seed: config.seed, initialPositions: portfolio.allPositions(), logger });
         r.writer = new PersistenceWriter(store, logger.child({ component: 'persistence' }), (what, e) =>

@@ -225,7 +225,8 @@ export class TradingNode {
 
   /** The latest portfolio VaR as a fraction of equity, from the risk engine (VaR breach rule). */
   setPortfolioVar(pct: number | null): void {
-    this.breakers.global.setVar(pct);
+    // A book of short premium can show a VaR slightly below 0 (a gain at the quantile): no loss, so 0.
+    this.breakers.global.setVar(pct === null || !Number.isFinite(pct) ? null : Math.max(0, pct));
     this.checkBreaker();
   }
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import type { Logger } from 'pino';
-import { Decimal, ZERO, moneyFromNumber, roundMoney } from '../../engine/domain/money.js';
+import { CONTRACT_MULTIPLIER, Decimal, ZERO, moneyFromNumber, roundMoney } from '../../engine/domain/money.js';
 import { InputError, errorMessage } from '../../engine/domain/errors.js';
 import { instrumentFromSymbol, isOccSymbol, multiplierOf, parseOccSymbol, underlyingOf } from '../../engine/domain/instrument.js';
 import type { Instrument, OptionContract } from '../../engine/domain/instrument.js';
@@ -343,8 +343,8 @@ export class PaperBroker implements SimulatedVenue {
 
     const cap = inst.kind === 'option' ? this.config.maxContractsPerBar : new Decimal(bar.volume).times(this.participation).floor().toNumber();
     let quantity = Math.min(order.quantity - rec.filled, cap);
-    if (order.side === 'sell' && !this.config.allowShort) {
-      // Submit already reserved the shares; this guards the invariant "never short" regardless.
+    if (order.side === 'sell' && !this.config.allowShort && inst.kind !== 'option') {
+      // Submit already reserved the shares; this guards the invariant "never short stock" regardless.
       quantity = Math.min(quantity, Math.max(0, this.heldQuantity(order.symbol)));
     }
     if (quantity <= 0) return;
@@ -420,11 +420,18 @@ export class PaperBroker implements SimulatedVenue {
     const multiplier = multiplierOf(inst);
     if (order.side === 'sell') {
       const free = this.heldQuantity(order.symbol) - this.workingSellQuantity(order.symbol);
-      if (!this.config.allowShort && q > free) return reject('short_not_allowed', `quantity ${q} exceeds the ${Math.max(0, free)} ${order.symbol} held and not already being sold`);
+      // Short stock needs allowShort. A short option does not: it is opened when the book covers it (a call
+      // by 100 shares per contract) or the cash secures it (a put, strike × 100), as the requirement measures.
+      if (!this.config.allowShort && q > free && inst.kind !== 'option') {
+        return reject('short_not_allowed', `quantity ${q} exceeds the ${Math.max(0, free)} ${order.symbol} held and not already being sold`);
+      }
       if (inst.kind !== 'option' || q <= Math.max(0, free)) return { reason: null, reservePerUnit: ZERO };
-      // Opening a short option (allowShort): hold back what it adds to the requirement, less its proceeds when limited.
+      // Opening a short option: hold back what it adds to the requirement, less its proceeds when limited.
       const held = this.heldInstruments();
       const added = optionRequirement(withChanges(held, [{ instrument: inst, quantity: -q }])).minus(optionRequirement(held));
+      if (!this.config.allowShort && inst.right === 'C' && added.gt(0)) {
+        return reject('uncovered_short', `short ${q} ${order.symbol} is not covered by ${CONTRACT_MULTIPLIER} shares per contract held (needs allowShort)`);
+      }
       const proceeds = order.type === 'limit' ? (order.limitPrice as Decimal).times(multiplier).times(q) : ZERO;
       const reserve = Decimal.max(added.minus(proceeds), ZERO);
       const available = this.cash.minus(this.reservedForBuys()).minus(this.requirement());

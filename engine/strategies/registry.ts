@@ -1,6 +1,7 @@
 import { InputError } from '../domain/errors.js';
 import type { EarningsEvent } from '../market/barLoader.js';
 import type { OptionMarkModel } from '../market/optionMarks.js';
+import type { TradeTransaction } from '../domain/orders.js';
 import type { StrategyRules } from './types.js';
 import { createWsbDipBot } from './wsbDipBot.js';
 import { createMomentumWeeklies } from './momentumWeeklies.js';
@@ -11,12 +12,15 @@ import { createIndexBaseline } from './indexBaseline.js';
 import { createEarningsProtection } from './earningsProtection.js';
 import { createDebitSpreads } from './debitSpreads.js';
 import { createSpxCreditSpreads } from './spxCreditSpreads.js';
+import { createWheel } from './wheel.js';
 import { STRATEGY_IDS, type StrategyId } from '../market/universes.js';
 
 export interface StrategyDeps {
   readonly marks: OptionMarkModel;
   /** The earnings calendar (`loadEarningsCalendar(root)`); strategies that trade reports make none without it. */
   readonly earnings?: readonly EarningsEvent[];
+  /** The stored trade rows (the daemon's, at start): strategies that keep Decimal bookkeeping rebuild it from them. */
+  readonly trades?: readonly TradeTransaction[];
 }
 
 type Factory = (deps: StrategyDeps) => StrategyRules;
@@ -31,6 +35,7 @@ const FACTORIES: Readonly<Partial<Record<StrategyId, Factory>>> = {
   'earnings-protection': ({ marks, earnings }) => createEarningsProtection({ marks, earnings: earnings ?? null }),
   'debit-spreads': ({ marks }) => createDebitSpreads({ marks }),
   'spx-credit-spreads': ({ marks }) => createSpxCreditSpreads({ marks }),
+  wheel: ({ marks, trades }) => createWheel({ marks, ...(trades ? { trades } : {}) }),
 };
 
 /** Strategies of the original (their ids and universes live in market/universes.ts) this build does not run yet (issue 6). */

@@ -253,6 +253,20 @@ describe('paper broker: submit', () => {
     expect(h.events.at(-1)).toMatchObject({ type: 'rejected', reason: expect.stringMatching(/^short_not_allowed/) as unknown });
   });
 
+  it('without allowShort: a cash-secured put and a covered call open; an uncovered call does not', async () => {
+    const put = optionContract({ underlying: 'AAPL', expiry: '2024-02-16', right: 'P', strike: 95 });
+    const h = primed();
+    expect((await h.broker.submit(order(h, { instrument: put, symbol: put.symbol, side: 'sell', quantity: 1 }))).status).toBe('submitted');
+    const naked = await h.broker.submit(order(h, { instrument: CALL, symbol: CALL.symbol, side: 'sell', quantity: 1 }));
+    expect(naked.status).toBe('rejected');
+    expect(h.events.at(-1)).toMatchObject({ type: 'rejected', reason: expect.stringMatching(/^uncovered_short/) as unknown });
+    // 100 shares cover one call.
+    await h.broker.submit(order(h, { quantity: 100 }));
+    h.clock.set(T0 + DAY);
+    h.broker.onBar(bar('AAPL', T0 + DAY, 100, 101, 99, 100));
+    expect((await h.broker.submit(order(h, { instrument: CALL, symbol: CALL.symbol, side: 'sell', quantity: 1 }))).status).toBe('submitted');
+  });
+
   it('allows a short sale when allowShort is set', async () => {
     const h = primed({ allowShort: true });
     const s = await h.broker.submit(order(h, { side: 'sell', quantity: 5 }));
