@@ -342,6 +342,13 @@ export class TradingNode {
       this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: closedReason, clientOrderId: null }, v);
       return;
     }
+    // One working order per strategy per underlying (the lock is re-entrant for its owner): a second one
+    // could cross the first (a buy and a sell at once) or double it.
+    const underlyingNow = underlyingOf(signal.intent.instrument);
+    if ((slot.working.get(underlyingNow)?.size ?? 0) > 0) {
+      this.decide(signal, { score: v.score, threshold: v.threshold, decision: 'rejected', reason: 'working_order_pending', clientOrderId: null }, v);
+      return;
+    }
     // Risk before the lock: a rejected intent never reaches a lock or a broker.
     const t0 = this.opts.observeStage !== undefined ? performance.now() : 0;
     const risk = this.riskGate.assess(scaledIntent(signal, v), { score: v.score, confidence: confidenceOf(v) });

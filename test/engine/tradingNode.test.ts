@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { SIGNAL_STATE_KEY, TradingNode } from '../../engine/tradingNode.js';
 import { parseSignalDeskState } from '../../engine/signals/signalDesk.js';
@@ -265,6 +266,36 @@ describe('TradingNode: signal outcomes, degradation and the feedback loop', () =
     // An operator can put the threshold back.
     const restored = t.node.setSignalThreshold('s1', 'restore', 'reviewed');
     expect(restored).toMatchObject({ after: 55, source: 'operator' });
+  });
+});
+
+describe('TradingNode: the symbol lock under concurrent intents (property)', () => {
+  it('several strategies raising intents on one symbol at once never have conflicting working orders', async () => {
+    const plans = fc.array(fc.record({ day: fc.integer({ min: 1, max: 8 }), side: fc.constantFrom<'buy' | 'sell'>('buy', 'sell'), qty: fc.integer({ min: 1, max: 20 }) }), { minLength: 1, maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(plans, { minLength: 2, maxLength: 4 }), async (perStrategy) => {
+        const strategies = perStrategy.map((steps, i) => {
+          const plan: Record<number, { side: 'buy' | 'sell'; qty: number }> = {};
+          for (const st of steps) plan[st.day] = { side: st.side, qty: st.qty };
+          return scripted(`s${i}`, 'TSLA', plan);
+        });
+        const t = setup(strategies, '1000000');
+        // clientOrderId → "strategy side", for orders not yet final. A conflict is two strategies at once on the
+        // symbol, or one strategy buying and selling it at once; the lock's owner may queue more of the same side.
+        const working = new Map<string, string>();
+        let conflict: string | null = null;
+        t.node.bus.subscribe('order.updated', (o) => {
+          if (['filled', 'cancelled', 'rejected', 'expired'].includes(o.status)) working.delete(o.clientOrderId);
+          else working.set(o.clientOrderId, `${o.strategyId} ${o.side}`);
+          const owners = new Set([...working.values()].map((v) => v.split(' ')[0]));
+          const sides = new Set(working.values());
+          if (owners.size > 1 || sides.size > 1) conflict ??= [...working.values()].join(', ');
+        });
+        await t.run(Array.from({ length: 11 }, (_, d) => bar('TSLA', d, 100 + (d % 3))));
+        expect(conflict).toBeNull();
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 
