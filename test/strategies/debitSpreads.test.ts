@@ -24,30 +24,10 @@ import {
   trendStrength,
   volumeScore,
 } from '../../engine/strategies/debitSpreads.js';
-import type { HeldPosition, HeldQuantity, StrategyView } from '../../engine/strategies/types.js';
+import type { StrategyView } from '../../engine/strategies/types.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
+import { FakeLegView } from './fakeViews.js';
 
-class FakeView implements StrategyView {
-  eq = new Decimal(100_000);
-  held = new Map<string, HeldQuantity[]>();
-  working = new Set<string>();
-  now(): number {
-    return 0;
-  }
-  equity(): Decimal {
-    return this.eq;
-  }
-  holding(underlying: string): HeldPosition | undefined {
-    const first = this.held.get(underlying)?.[0];
-    return first === undefined ? undefined : { instrument: first.instrument, quantity: first.quantity, entryPrice: new Decimal(1), entryTs: 0 };
-  }
-  hasWorkingOrder(underlying: string): boolean {
-    return this.working.has(underlying);
-  }
-  positions(underlying: string): readonly HeldQuantity[] {
-    return this.held.get(underlying) ?? [];
-  }
-}
 
 function tradingDates(n: number, start = '2025-01-06'): string[] {
   const out: string[] = [];
@@ -79,8 +59,8 @@ function trendAt(c: readonly number[], t: number): number | null {
   return trendStrength({ close: c[t]!, sma20: mean(t - 19, t + 1), sma50: mean(t - 49, t + 1), return10: c[t]! / c[t - 10]! - 1, changes: directionChanges(c.slice(t - 10, t + 1)), volumeRatio: 1 });
 }
 
-function run(bars: readonly Bar[], opts: { view?: FakeView; params?: Record<string, unknown>; marks?: OptionMarkModel } = {}) {
-  const view = opts.view ?? new FakeView();
+function run(bars: readonly Bar[], opts: { view?: FakeLegView; params?: Record<string, unknown>; marks?: OptionMarkModel } = {}) {
+  const view = opts.view ?? new FakeLegView();
   const marks = opts.marks ?? new OptionMarkModel();
   const bot = createDebitSpreads({ marks, params: opts.params ?? {} });
   // The node feeds the mark model every bar before the strategies see it.
@@ -96,7 +76,7 @@ function legsOf(s: Signal): { long: OptionContract; short: OptionContract } {
   return { long: legs[0]!.instrument, short: legs[1]!.instrument };
 }
 
-function hold(view: FakeView, s: Signal, spreads = s.intent.quantity): void {
+function hold(view: FakeLegView, s: Signal, spreads = s.intent.quantity): void {
   const { long, short } = legsOf(s);
   view.held.set(s.symbol, [{ instrument: long, quantity: spreads }, { instrument: short, quantity: -spreads }]);
 }
@@ -171,16 +151,16 @@ describe('debit spreads entry', () => {
   });
 
   it('does not enter while a spread is held or an order works, below the history it needs, or without cash for one spread', () => {
-    const holding = new FakeView();
+    const holding = new FakeLegView();
     holding.held.set('AAPL', [
       { instrument: parseOccSymbol('AAPL  250620C00120000'), quantity: 1 },
       { instrument: parseOccSymbol('AAPL  250620C00125000'), quantity: -1 },
     ]);
     expect(run(bars.slice(0, firstTrend + 1), { view: holding }).signals.some((s) => s?.kind === 'entry')).toBe(false);
-    const working = new FakeView();
+    const working = new FakeLegView();
     working.working.add('AAPL');
     expect(run(bars.slice(0, firstTrend + 1), { view: working }).signals.every((s) => s === null)).toBe(true);
-    const poor = new FakeView();
+    const poor = new FakeLegView();
     poor.eq = new Decimal(50);
     expect(run(bars.slice(0, firstTrend + 1), { view: poor }).signals.every((s) => s === null)).toBe(true);
     // 49 bars of the same rise: the SMA50 is not there yet.
@@ -189,7 +169,7 @@ describe('debit spreads entry', () => {
     // A symbol outside the universe, intraday bars and a repeated bar give nothing.
     expect(run(bars.slice(0, firstTrend + 1).map((b) => ({ ...b, symbol: 'XOM' }))).signals.every((s) => s === null)).toBe(true);
     const bot = createDebitSpreads({ marks: new OptionMarkModel() });
-    const view = new FakeView();
+    const view = new FakeLegView();
     for (const b of bars.slice(0, firstTrend)) bot.onBar(b, view);
     expect(bot.onBar({ ...bars[firstTrend]!, timeframe: '5m' }, view)).toBeNull();
     expect(bot.onBar(bars[firstTrend]!, view)).not.toBeNull();
@@ -199,7 +179,7 @@ describe('debit spreads entry', () => {
   it('opens at most maxPositions spreads across the universe', () => {
     const marks = new OptionMarkModel();
     const bot = createDebitSpreads({ marks, params: { maxPositions: 1 } });
-    const view = new FakeView();
+    const view = new FakeLegView();
     const out: Signal[] = [];
     for (let i = 0; i <= firstTrend; i++) {
       for (const sym of ['AAPL', 'MSFT']) {
@@ -225,7 +205,7 @@ describe('debit spreads exits', () => {
     for (let i = first + 1; i < c.length; i++) c[i] = path(i - first, c[i - 1]!);
     const marks = new OptionMarkModel();
     const bot = createDebitSpreads({ marks, params });
-    const view = new FakeView();
+    const view = new FakeLegView();
     let entry: Signal | null = null;
     const results: Array<{ bar: Bar; signal: Signal | null }> = [];
     for (let i = 0; i < c.length; i++) {
@@ -317,7 +297,7 @@ describe('debit spreads exits', () => {
     const first = c.findIndex((_, t) => (trendAt(c, t) ?? 0) >= 0.6);
     const marks = new OptionMarkModel();
     const bot = createDebitSpreads({ marks, params: { profitTargetPct: 0.01 } });
-    const view = new FakeView();
+    const view = new FakeLegView();
     const feed = (i: number, close = c[i]!) => {
       const b = dailyBar('AAPL', dates2[i]!, close);
       marks.onBar(b);
@@ -340,7 +320,7 @@ describe('debit spreads exits', () => {
   it('closes what an exercise left (shares) or a lone leg as unmanaged, one order at a time', () => {
     const marks = new OptionMarkModel();
     const bot = createDebitSpreads({ marks });
-    const view = new FakeView();
+    const view = new FakeLegView();
     const leg = parseOccSymbol('AAPL  250321C00100000');
     view.held.set('AAPL', [{ instrument: leg, quantity: 2 }, { instrument: equityInstrument('AAPL'), quantity: 100 }]);
     const b = dailyBar('AAPL', '2025-03-03', 100);
@@ -358,7 +338,7 @@ describe('debit spreads exits', () => {
 
   it('refuses a view that cannot list every leg (holding alone would show a spread as a lone leg)', () => {
     const bot = createDebitSpreads({ marks: new OptionMarkModel() });
-    const full = new FakeView();
+    const full = new FakeLegView();
     const partial: StrategyView = { now: () => 0, equity: () => full.eq, holding: (u) => full.holding(u), hasWorkingOrder: () => false };
     expect(() => bot.onBar(dailyBar('AAPL', '2025-03-03', 100), partial)).toThrow(InputError);
   });
@@ -366,7 +346,7 @@ describe('debit spreads exits', () => {
   it('adopts a bull call spread it did not open and manages it from its value now', () => {
     const marks = new OptionMarkModel();
     const bot = createDebitSpreads({ marks, params: { profitTargetPct: 0.01 } });
-    const view = new FakeView();
+    const view = new FakeLegView();
     const long = parseOccSymbol('AAPL  250321C00100000');
     const short = parseOccSymbol('AAPL  250321C00105000');
     view.held.set('AAPL', [{ instrument: long, quantity: 1 }, { instrument: short, quantity: -1 }]);

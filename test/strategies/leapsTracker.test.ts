@@ -31,8 +31,9 @@ import {
   type LeapsTrackerParams,
 } from '../../engine/strategies/leapsTracker.js';
 import { createStrategy } from '../../engine/strategies/registry.js';
-import type { HeldPosition, StrategyRules, StrategyView } from '../../engine/strategies/types.js';
+import type { StrategyRules } from '../../engine/strategies/types.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
+import { FakeView } from './fakeViews.js';
 
 const DAY = 86_400_000;
 
@@ -47,23 +48,6 @@ function dailyBar(symbol: string, date: string, close: number): Bar {
   return { symbol, timeframe: '1d', ts: sessionCloseUtc(date), open: close, high: close, low: close, close, volume: 1e6 };
 }
 
-class FakeView implements StrategyView {
-  eq = new Decimal(100_000);
-  held = new Map<string, HeldPosition>();
-  working = new Set<string>();
-  now(): number {
-    return 0;
-  }
-  equity(): Decimal {
-    return this.eq;
-  }
-  holding(underlying: string): HeldPosition | undefined {
-    return this.held.get(underlying);
-  }
-  hasWorkingOrder(underlying: string): boolean {
-    return this.working.has(underlying);
-  }
-}
 
 /**
  * A trend with a ±1 % zigzag (so realised volatility is about 32 %): it falls

@@ -11,7 +11,6 @@ import { sessionOpenUtc } from '../../engine/domain/session.js';
 import { runBacktest } from '../../engine/backtest/runBacktest.js';
 import { bundledDataRoot, loadBars } from '../../engine/market/barLoader.js';
 import { OptionMarkModel } from '../../engine/market/optionMarks.js';
-import type { HeldPosition, StrategyView } from '../../engine/strategies/types.js';
 import {
   createMomentumWeeklies,
   detectBreakout,
@@ -24,24 +23,8 @@ import {
   weeklyExpiryFor,
 } from '../../engine/strategies/momentumWeeklies.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
+import { FakeView } from './fakeViews.js';
 
-class FakeView implements StrategyView {
-  eq = new Decimal(100_000);
-  held = new Map<string, HeldPosition>();
-  working = new Set<string>();
-  now(): number {
-    return 0;
-  }
-  equity(): Decimal {
-    return this.eq;
-  }
-  holding(underlying: string): HeldPosition | undefined {
-    return this.held.get(underlying);
-  }
-  hasWorkingOrder(underlying: string): boolean {
-    return this.working.has(underlying);
-  }
-}
 
 const WARMUP_DATES = ['2025-02-03', '2025-02-04', '2025-02-05', '2025-02-06', '2025-02-07'];
 const DAY = '2025-02-10'; // a Monday

@@ -20,30 +20,9 @@ import {
   SPX_CREDIT_SPREADS_UNIVERSE,
   spreadWidth,
 } from '../../engine/strategies/spxCreditSpreads.js';
-import type { HeldPosition, HeldQuantity, StrategyView } from '../../engine/strategies/types.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
+import { FakeLegView } from './fakeViews.js';
 
-class FakeView implements StrategyView {
-  eq = new Decimal(100_000);
-  held = new Map<string, HeldQuantity[]>();
-  working = new Set<string>();
-  now(): number {
-    return 0;
-  }
-  equity(): Decimal {
-    return this.eq;
-  }
-  holding(underlying: string): HeldPosition | undefined {
-    const first = this.held.get(underlying)?.[0];
-    return first === undefined ? undefined : { instrument: first.instrument, quantity: first.quantity, entryPrice: new Decimal(1), entryTs: 0 };
-  }
-  hasWorkingOrder(underlying: string): boolean {
-    return this.working.has(underlying);
-  }
-  positions(underlying: string): readonly HeldQuantity[] {
-    return this.held.get(underlying) ?? [];
-  }
-}
 
 const TUESDAY = '2026-11-17';
 const WEDNESDAY = '2026-11-18';
@@ -68,7 +47,7 @@ function history(symbol: string, level: number, before = TUESDAY): Bar[] {
 function setup(params: Record<string, unknown> = {}, symbols: readonly string[] = ['SPX'], level = (s: string) => (s === 'SPX' ? 7000 : 700)) {
   const marks = new OptionMarkModel();
   const bot = createSpxCreditSpreads({ marks, params });
-  const view = new FakeView();
+  const view = new FakeLegView();
   for (const s of symbols) for (const b of history(s, level(s))) {
     marks.onBar(b);
     expect(bot.onBar(b, view)).toBeNull();
@@ -85,7 +64,7 @@ function legs(s: Signal): { short: OptionContract; long: OptionContract } {
   return { short: l[0]!.instrument, long: l[1]!.instrument };
 }
 
-function hold(view: FakeView, s: Signal): void {
+function hold(view: FakeLegView, s: Signal): void {
   const { short, long } = legs(s);
   view.held.set(s.symbol, [{ instrument: short, quantity: -s.intent.quantity }, { instrument: long, quantity: s.intent.quantity }]);
 }

@@ -26,29 +26,12 @@ import {
   swingExitReason,
   thresholdStrength,
 } from '../../engine/strategies/swingTrading.js';
-import type { HeldPosition, StrategyView } from '../../engine/strategies/types.js';
 import { InMemoryStore } from '../../persistence/memoryStore.js';
+import { FakeView } from './fakeViews.js';
 
 const P = parseSwingTradingParams();
 const HOUR = 3_600_000;
 
-class FakeView implements StrategyView {
-  eq = new Decimal(100_000);
-  held = new Map<string, HeldPosition>();
-  working = new Set<string>();
-  now(): number {
-    return 0;
-  }
-  equity(): Decimal {
-    return this.eq;
-  }
-  holding(underlying: string): HeldPosition | undefined {
-    return this.held.get(underlying);
-  }
-  hasWorkingOrder(underlying: string): boolean {
-    return this.working.has(underlying);
-  }
-}
 
 /** The 5-minute bar ending at hh:mm New York on `date`. */
 function bar5(symbol: string, date: string, hh: number, mm: number, close: number, volume = 1_000, low = close): Bar {

@@ -8,7 +8,6 @@ import { Decimal } from '../../engine/domain/money.js';
 import { addDays, isWeekday, nyWallTimeToUtc, sessionCloseUtc } from '../../engine/domain/session.js';
 import { nearestExpiry } from '../../engine/market/expiries.js';
 import { OptionMarkModel } from '../../engine/market/optionMarks.js';
-import type { HeldPosition, StrategyView } from '../../engine/strategies/types.js';
 import {
   createWsbDipBot,
   entryStrength,
@@ -16,6 +15,7 @@ import {
   WSB_DIP_BOT_PRESETS,
   WSB_DIP_BOT_UNIVERSE,
 } from '../../engine/strategies/wsbDipBot.js';
+import { FakeView } from './fakeViews.js';
 
 /** Consecutive weekdays from 2025-01-02. */
 function tradingDates(n: number, start = '2025-01-02'): string[] {
@@ -32,23 +32,6 @@ function bar(symbol: string, ts: number, close: number, timeframe: Timeframe): B
   return { symbol, timeframe, ts, open: close, high: close, low: close, close, volume: 1e6 };
 }
 
-class FakeView implements StrategyView {
-  eq = new Decimal(100_000);
-  held = new Map<string, HeldPosition>();
-  working = new Set<string>();
-  now(): number {
-    return 0;
-  }
-  equity(): Decimal {
-    return this.eq;
-  }
-  holding(underlying: string): HeldPosition | undefined {
-    return this.held.get(underlying);
-  }
-  hasWorkingOrder(underlying: string): boolean {
-    return this.working.has(underlying);
-  }
-}
 
 /**
  * Production preset (lookback 7): 9 closes. close[0] = 100, a climb to
