@@ -198,17 +198,8 @@ export function assessPreTrade(intent: OrderIntent, ctx: PreTradeContext, limits
 
   const held = ctx.heldQuantity;
   const opening = !((intent.side === 'sell' && held > 0) || (intent.side === 'buy' && held < 0));
-  const cctx: ComplianceContext = {
-    intent, opening, now: ctx.now, equity: ctx.equity, underlyingShares: ctx.underlyingShares, shortCallContracts: ctx.shortCallContracts,
-    limits, dayTrades: ctx.dayTrades, lossSales: ctx.lossSales, orderActivity: ctx.orderActivity,
-  };
-  let blocked: ComplianceFinding | null = null;
-  for (const { rule } of COMPLIANCE_RULES) {
-    const finding = rule(cctx);
-    if (finding === null) continue;
-    if (finding.severity === 'warn') warnings.push(finding);
-    else blocked ??= finding;
-  }
+  const cctx = complianceContext(intent, opening, ctx, limits);
+  const blocked = runCompliance(cctx, warnings);
   if (blocked !== null) return reject(blocked.code, blocked.detail);
 
   const price = priceEstimate(intent, ctx.mark);
@@ -250,14 +241,7 @@ export function assessPreTrade(intent: OrderIntent, ctx: PreTradeContext, limits
       now: ctx.now, activity: ctx.orderActivity, limits,
     }),
   ];
-  let quantity = strength.quantity;
-  let binding: QuantityCap | null = null;
-  for (const cap of caps) {
-    if (cap.maxQuantity < quantity) {
-      quantity = cap.maxQuantity;
-      binding = cap;
-    }
-  }
+  let { quantity, binding } = tightest(caps, strength.quantity);
   if (quantity < 1 && binding !== null) return reject(binding.code, binding.detail);
 
   const varAfter = ctx.varAfterTrade;
@@ -313,17 +297,8 @@ function assessSpread(
     return leg.side === 'sell' ? Math.max(0, h) : Math.max(0, -h);
   });
   const closing = closable.every((c) => c > 0);
-  const cctx: ComplianceContext = {
-    intent, opening: !closing, now: ctx.now, equity: ctx.equity, underlyingShares: ctx.underlyingShares, shortCallContracts: ctx.shortCallContracts,
-    limits, dayTrades: ctx.dayTrades, lossSales: ctx.lossSales, orderActivity: ctx.orderActivity,
-  };
-  let blocked: ComplianceFinding | null = null;
-  for (const { rule } of COMPLIANCE_RULES) {
-    const finding = rule(cctx);
-    if (finding === null) continue;
-    if (finding.severity === 'warn') warnings.push(finding);
-    else blocked ??= finding;
-  }
+  const cctx = complianceContext(intent, !closing, ctx, limits);
+  const blocked = runCompliance(cctx, warnings);
   if (blocked !== null) return reject(blocked.code, blocked.detail);
   const net = intent.limitPrice ?? ctx.spreadMark ?? null;
   if (closing) {
@@ -354,14 +329,7 @@ function assessSpread(
       underlying, side: intent.side, unit, accountQuantity: 0, equity: ctx.equity, nameExposure: ctx.exposure.name, now: ctx.now, activity: ctx.orderActivity, limits,
     }),
   ];
-  let quantity = strength.quantity;
-  let binding: QuantityCap | null = null;
-  for (const cap of caps) {
-    if (cap.maxQuantity < quantity) {
-      quantity = cap.maxQuantity;
-      binding = cap;
-    }
-  }
+  const { quantity, binding } = tightest(caps, strength.quantity);
   if (quantity < 1 && binding !== null) return reject(binding.code, binding.detail);
   // The VaR estimator models single instruments; a spread's worst case is bounded by its max loss, which the caps above already size.
   skipped.push({ check: 'VAR_LIMIT', why: 'a defined-risk spread is capped by its maximum loss; the delta-normal estimator does not model spreads' });
@@ -369,6 +337,40 @@ function assessSpread(
     approved: true, intent: { ...intent, quantity }, resized: quantity !== intent.quantity, opening: true, notional: unit.notional.times(quantity),
     sizing, bindingCap: binding === null ? null : { code: binding.code, detail: binding.detail }, warnings, skipped,
   };
+}
+
+function complianceContext(intent: OrderIntent, opening: boolean, ctx: PreTradeContext, limits: PreTradeLimits): ComplianceContext {
+  return {
+    intent, opening, now: ctx.now, equity: ctx.equity, underlyingShares: ctx.underlyingShares, shortCallContracts: ctx.shortCallContracts,
+    limits, dayTrades: ctx.dayTrades, lossSales: ctx.lossSales, orderActivity: ctx.orderActivity,
+  };
+}
+
+/** Every rule runs (so all warnings are reported); the first blocking finding is returned. */
+type BlockingFinding = Extract<ComplianceFinding, { severity: 'block' }>;
+
+function runCompliance(cctx: ComplianceContext, warnings: ComplianceFinding[]): BlockingFinding | null {
+  let blocked: BlockingFinding | null = null;
+  for (const { rule } of COMPLIANCE_RULES) {
+    const finding = rule(cctx);
+    if (finding === null) continue;
+    if (finding.severity === 'warn') warnings.push(finding);
+    else blocked ??= finding;
+  }
+  return blocked;
+}
+
+/** The smallest cap below `requested`, and which one it was (the first of equals, in reporting order). */
+function tightest(caps: readonly QuantityCap[], requested: number): { quantity: number; binding: QuantityCap | null } {
+  let quantity = requested;
+  let binding: QuantityCap | null = null;
+  for (const cap of caps) {
+    if (cap.maxQuantity < quantity) {
+      quantity = cap.maxQuantity;
+      binding = cap;
+    }
+  }
+  return { quantity, binding };
 }
 
 /** One line for logs and the signal history: `CODE: detail`. */
